@@ -1,0 +1,224 @@
+"""The `sim` command line: parse -> load -> run -> write. No science here.
+
+Every command reports bad input as one line naming the file, the field and the fix, and exits
+with status 2 without a traceback; it writes no results folder unless the run completed.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sim.errors import ScenarioError, SimError
+
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn SimError into one message on stderr and its exit status (2 for bad input)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SimError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def load(path: str, runs: int | None, seed: int | None, sets: tuple[str, ...]) -> Any:
+    """Load a scenario with --runs/--seed/--set applied and validated like the file."""
+    from sim.scenario import load_scenario, parse_set
+
+    overrides = parse_set(sets)
+    if runs is not None:
+        overrides["run.runs"] = runs
+    if seed is not None:
+        overrides["run.seed"] = seed
+    return load_scenario(Path(path), overrides)
+
+
+def progress_bar() -> Progress:
+    """One progress bar over runs (drawn only on a terminal)."""
+    return Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(),
+        MofNCompleteColumn(), TimeElapsedColumn(), console=err_console, transient=True,
+    )
+
+
+def run_with_progress(scenario: Any, label: str, chunk_size: int) -> Any:
+    """Run an ensemble, drawing a progress bar over chunks."""
+    from sim.ensemble import run_ensemble
+
+    with progress_bar() as bar:
+        task = bar.add_task(label, total=scenario.run.runs)
+        return run_ensemble(
+            scenario, chunk_size=chunk_size,
+            progress=lambda done, total: bar.update(task, completed=done),
+        )
+
+
+def fmt(value: float, outcome: str) -> str:
+    """Compact number for tables."""
+    if "share" in outcome:
+        return f"{value:.3f}"
+    if abs(value) >= 1e5:
+        return f"{value / 1e6:.2f}M"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.1f}"
+
+
+def summary_table(summary: dict[str, Any], outcomes: tuple[str, ...]) -> Table:
+    """Median and 90% interval at each year-end, and P(parity by year-end)."""
+    from sim.metrics import OUTCOMES
+
+    years = list(next(iter(summary["outcomes"].values())).keys())
+    table = Table(title=f"{summary['scenario']}: {summary['runs']:,} runs, seed {summary['seed']} "
+                  "— median [5%, 95%]")
+    table.add_column("outcome [unit]", no_wrap=True)
+    for y in years:
+        table.add_column(y, justify="right")
+    for name in outcomes:
+        stats = summary["outcomes"][name]
+        cells = [f"{fmt(stats[y]['p50'], name)} [{fmt(stats[y]['p5'], name)}, "
+                 f"{fmt(stats[y]['p95'], name)}]" for y in years]
+        table.add_row(f"{name} [{OUTCOMES[name][1]}]", *cells)
+    parity = summary["probabilities"]["china_parity_by"]
+    table.add_row("P(China at parity by)", *[f"{parity[y]:.1%}" for y in years])
+    return table
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="sim")
+def main() -> None:
+    """Scenario simulator of the US-China AI race (Monte Carlo, agent-based)."""
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--runs", type=click.IntRange(min=1), help="Monte Carlo runs [default: the file's run.runs, 1000].")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed [default: the file's run.seed].")
+@click.option("--out", type=click.Path(file_okay=False), help="Results folder [default: results/<name>-<time>].")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=5000, show_default=True,
+              help="Runs stepped together; never changes a number.")
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
+              help="Override any field, e.g. policy.us.export.h200.cap_units=500000.")
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@handle_errors
+def run(scenario: str, runs: int | None, seed: int | None, out: str | None, chunk_size: int,
+        sets: tuple[str, ...], no_plots: bool) -> None:
+    """Run SCENARIO as a Monte Carlo ensemble and write a results folder."""
+    from sim.metrics import HEADLINE
+    from sim.results import default_out, summary_dict, write_run_results
+
+    sc = load(scenario, runs, seed, sets)
+    result = run_with_progress(sc, f"{sc.name}", chunk_size)
+    target = Path(out) if out else default_out("", sc.name)
+    write_run_results(result, target, plots=not no_plots,
+                      command="sim run " + " ".join(sys.argv[2:]))
+    console.print(summary_table(summary_dict(result), HEADLINE))
+    console.print(f"results: {target}  ({result.wall_time_s:.1f} s for {result.runs:,} runs)")
+
+
+@main.command()
+@click.argument("a", type=click.Path(dir_okay=False))
+@click.argument("b", type=click.Path(dir_okay=False))
+@click.option("--runs", type=click.IntRange(min=1), help="Runs of each scenario [default: A's run.runs].")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed shared by both [default: A's run.seed].")
+@click.option("--out", type=click.Path(file_okay=False), help="Results folder.")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=5000, show_default=True)
+@handle_errors
+def compare(a: str, b: str, runs: int | None, seed: int | None, out: str | None,
+            chunk_size: int) -> None:
+    """Paired effect of scenario B against A on the same random draws (B - A)."""
+    from sim.compare import paired_differences
+    from sim.metrics import HEADLINE, OUTCOMES
+    from sim.results import atomic_folder, default_out, manifest, summary_dict, write_json
+
+    sa = load(a, runs, seed, ())
+    runs = sa.run.runs if runs is None else runs
+    seed = sa.run.seed if seed is None else seed
+    sb = load(b, runs, seed, ())
+    sa = load(a, runs, seed, ())
+    ra = run_with_progress(sa, sa.name, chunk_size)
+    rb = run_with_progress(sb, sb.name, chunk_size)
+    diff = paired_differences(ra, rb)
+    body = {"a": summary_dict(ra), "b": summary_dict(rb), "runs": runs, "seed": seed,
+            "difference": "b - a", **diff}
+    target = Path(out) if out else default_out("vs-" + sa.name, sb.name)
+
+    def fill(tmp: Path) -> None:
+        write_json(tmp / "comparison.json", body)
+        write_json(tmp / "manifest.json", manifest(rb, "sim compare " + " ".join(sys.argv[2:])))
+        paired = ra.per_run().add_prefix("a:").join(rb.per_run().add_prefix("b:"))
+        paired.to_parquet(tmp / "paired.parquet", index=False)
+
+    atomic_folder(target, fill)
+    years = list(diff["probabilities"]["china_parity_by"].keys())
+    table = Table(title=f"{sb.name} - {sa.name}: paired difference, {runs:,} runs, seed {seed} "
+                  "— median [5%, 95%] (mean)")
+    table.add_column("outcome [unit]", no_wrap=True)
+    for y in years:
+        table.add_column(y, justify="right")
+    for name in HEADLINE:
+        cells = []
+        for y in years:
+            s = diff["outcomes"][name][y]
+            cells.append(f"{fmt(s['p50'], name)} [{fmt(s['p5'], name)}, {fmt(s['p95'], name)}] "
+                         f"({fmt(s['mean'], name)})")
+        table.add_row(f"{name} [{OUTCOMES[name][1]}]", *cells)
+    parity = diff["probabilities"]["china_parity_by"]
+    table.add_row("P(parity by): b - a", *[f"{parity[y]['difference']:+.1%}" for y in years])
+    console.print(table)
+    console.print(f"results: {target}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@handle_errors
+def validate(files: tuple[str, ...]) -> None:
+    """Check scenario files against the schema and plausibility rules without running them."""
+    from sim.checks import plausibility_warnings
+    from sim.scenario import load_scenario
+
+    failed: list[ScenarioError] = []
+    for f in files:
+        try:
+            sc = load_scenario(Path(f))
+        except ScenarioError as exc:
+            failed.append(exc)
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            continue
+        for warning in plausibility_warnings(sc):
+            err_console.print(f"[yellow]warning:[/] {f}: {warning}", highlight=False)
+        console.print(f"ok: {f} ({sc.name}: {sc.run.start} to {sc.run.end}, "
+                      f"{len(sc.uncertainties)} uncertainties)")
+    if failed:
+        sys.exit(2)
+
+
+@main.command()
+@click.option("--out", type=click.Path(dir_okay=False), default="scenarios/schema.json",
+              show_default=True, help="Where to write the JSON schema.")
+def schema(out: str) -> None:
+    """Write the scenario JSON schema (editors use it to complete and check fields)."""
+    from sim.scenario import write_schema
+
+    write_schema(Path(out))
+    console.print(f"wrote {out}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

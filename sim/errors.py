@@ -1,0 +1,43 @@
+"""Errors that reach the user as one clear message (exit status 2), never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SimError(Exception):
+    """Base class of errors the command line reports without a traceback."""
+
+    exit_code = 2
+
+
+class ScenarioError(SimError):
+    """A scenario (file or command-line override) that cannot be used.
+
+    Args:
+        file: the scenario file, or None for a command-line problem.
+        field: the dotted field path or YAML position, if known.
+        problem: what is wrong.
+        fix: what would fix it.
+    """
+
+    def __init__(self, file: Path | str | None, field: str | None, problem: str, fix: str):
+        self.file = str(file) if file is not None else None
+        self.field = field
+        self.problem = problem
+        self.fix = fix
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """One line: file: field: problem (fix: ...)."""
+        where = self.file or "command line"
+        if self.field:
+            where += f": {self.field}"
+        return f"{where}: {self.problem} (fix: {self.fix})"
+
+
+class ModelError(SimError):
+    """The model failed inside a run (e.g. a non-finite state); names the run index."""
+
+    exit_code = 1

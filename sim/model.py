@@ -1,0 +1,312 @@
+"""RaceModel: the US-China AI race as a compute economy, stepping R Monte Carlo runs at once.
+
+One model instance holds a block of runs (run indices ``run_start .. run_start + n_runs - 1``);
+every agent's state is an array over those runs. A run's numbers depend only on the seed and its
+run index (see `sim.sampling`), never on how many runs share the instance.
+
+Each month (:meth:`RaceModel.step`) runs these phases, in this order:
+
+1. policy: both nations apply the policy events dated this month (and reactive rules);
+2. supply: chip makers set capacity and make chips; grids connect power from their queues;
+3. plan: labs split their budgets between chips, power and researchers and place orders;
+4. market: chip makers clear orders under the export regime (caps, fees, customs, smuggling);
+5. train: labs install chips up to their power, train, and improve algorithmic efficiency;
+6. finance: revenue, funding and pledges update capital;
+7. migration: researchers move between nations by relative attractiveness;
+8. record: outcomes of the month are stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import numpy as np
+
+from sim import rules
+from sim.agents import ASCEND, ChipMaker, Lab, Nation
+from sim.sampling import normals, sample_uncertainties
+from sim.scenario import (
+    CHIP_TYPES,
+    PolicyState,
+    Scenario,
+    flatten,
+    month_index,
+)
+
+#: Monthly series every run records, with units. Flows are per month here; per year in summaries.
+SERIES: dict[str, str] = {
+    "us_frontier_capability": "log10 effective FLOP",
+    "china_frontier_capability": "log10 effective FLOP",
+    "china_compute_share": "fraction of the two nations' installed H100e",
+    "us_compute_h100e": "H100e installed",
+    "china_compute_h100e": "H100e installed",
+    "china_chip_imports_legal_h100e": "H100e per month",
+    "china_chip_imports_smuggled_h100e": "H100e per month",
+    "china_chip_imports_h100e": "H100e per month",
+    "china_domestic_chips_h100e": "H100e per month",
+    "china_domestic_output_chips": "chips per month",
+    "china_h20_imports_units": "chips per month",
+    "us_ai_power_gw": "GW contracted",
+    "china_ai_power_gw": "GW contracted",
+    "openai_power_pipeline_gw": "GW contracted or queued",
+    "us_researchers": "head",
+    "china_researchers": "head",
+}
+
+
+class RaceModel(mesa.Model):
+    """The ensemble model (see the module docstring for the step order).
+
+    Args:
+        params: a validated scenario (`sim.scenario.Scenario`).
+        run_start: index of the first run this instance holds.
+        n_runs: number of runs it holds.
+        seed: overrides `params.run.seed` when given.
+    """
+
+    def __init__(self, params: Scenario, run_start: int = 0, n_runs: int | None = None,
+                 seed: int | None = None):
+        self.seed_value = params.run.seed if seed is None else int(seed)
+        super().__init__(rng=self.seed_value)
+        self.params = params
+        self.run_start = int(run_start)
+        self.n_runs = int(params.run.runs if n_runs is None else n_runs)
+        self.start = month_index(params.run.start)
+        self.n_months = params.n_months
+        self.t = 0
+        self.month = self.start
+
+        self.draws = sample_uncertainties(params.uncertainties, self.seed_value, self.run_start,
+                                          self.n_runs)
+        self._values = {f"world.{k}": v for k, v in flatten(params.world.model_dump()).items()}
+        for path, values in self.draws.items():
+            if path.startswith("world."):
+                self._values[path] = values
+        self.spec = self._chip_specs()
+        self._policy_by_month = self._policy_schedule()
+
+        self.history: dict[str, list[np.ndarray]] = {name: [] for name in SERIES}
+        self.history["lab_capability_max"] = []
+        self.last: dict[str, Any] = {}
+
+        self.nations = {key: Nation(self, key) for key in ("us", "china")}
+        self.makers = {key: ChipMaker(self, key) for key in ("nvidia", "huawei")}
+        self.labs = [
+            Lab(self, key, spec.nation, spec.open_weights) for key, spec in params.world.labs.items()
+        ]
+        self._labs_by_nation = {n: [lab for lab in self.labs if lab.nation == n] for n in self.nations}
+        self._aggregate()
+
+    # ------------------------------------------------------------------ parameters and policy
+    def p(self, path: str, default: Any = None) -> Any:
+        """A parameter by dotted path: a float, or an array over runs when it is uncertain."""
+        try:
+            return self._values[path]
+        except KeyError:
+            if default is not None:
+                return default
+            raise
+
+    def _chip_specs(self) -> dict[str, np.ndarray]:
+        fields = ("h100e", "inference_h100e", "kw_all_in", "price_kusd", "die_units")
+        out = {}
+        for f in fields:
+            rows = [np.broadcast_to(np.asarray(self.p(f"world.chips.{c}.{f}"), float), (self.n_runs,))
+                    for c in CHIP_TYPES]
+            out[f] = np.stack(rows)
+        return out
+
+    def _policy_schedule(self) -> list[dict[str, Any]]:
+        """The flat policy state for every simulated month."""
+        params = self.params
+        events: list[tuple[int, int, dict[str, Any]]] = []
+        for e in params.history:
+            events.append((month_index(e.date), 0, e.set))
+        policy_month = month_index(params.policy.effective)
+        events.append((policy_month, 1, params.policy_patch()))
+        for e in params.timeline:
+            events.append((month_index(e.date), 2, e.set))
+        events.sort(key=lambda x: (x[0], x[1]))
+        base = flatten(PolicyState().model_dump())
+        uncertain = {k.removeprefix("policy."): v for k, v in self.draws.items()
+                     if k.startswith("policy.")}
+        schedule = []
+        for month in range(self.start, self.start + self.n_months):
+            state = dict(base)
+            for when, _, updates in events:
+                if when <= month:
+                    state.update(updates)
+            if month >= policy_month:
+                state.update(uncertain)
+            schedule.append({k: _as_number(v) for k, v in state.items()})
+        return schedule
+
+    def policy_at(self, month: int) -> dict[str, Any]:
+        """Flat policy state in force at an absolute month index."""
+        return self._policy_by_month[month - self.start]
+
+    # ------------------------------------------------------------------ shared views
+    @property
+    def calendar_month(self) -> int:
+        """Month of the year, 1-12."""
+        return self.month % 12 + 1
+
+    @property
+    def t_since_2025(self) -> int:
+        """Months since 2025-01 (the date the world's *_2025 figures refer to)."""
+        return self.month - month_index("2025-01")
+
+    def shock(self, name: str) -> np.ndarray:
+        """This month's standard-normal shock of a named stream, per run."""
+        return normals(self.seed_value, name, self.run_start, self.n_runs, self.month)
+
+    def labs_of(self, nation: str) -> list[Lab]:
+        """The labs of a nation, in scenario order."""
+        return self._labs_by_nation[nation]
+
+    def offer(self, nation: str) -> tuple[np.ndarray, np.ndarray]:
+        """Price [thousand USD/chip] and expected fill [0-1] per chip type for a nation's buyers."""
+        p_nv, f_nv = self.makers["nvidia"].quote(nation)
+        p_hw, f_hw = self.makers["huawei"].quote(nation)
+        made_by_nv = np.isfinite(p_nv)
+        return np.where(made_by_nv, p_nv, p_hw), np.where(made_by_nv, f_nv, f_hw)
+
+    def deliveries(self, lab: Lab) -> tuple[np.ndarray, np.ndarray]:
+        """Chips a lab received this month [chips by type] and what it paid [billion USD]."""
+        got = np.zeros_like(lab.orders)
+        paid = np.zeros(self.n_runs)
+        for maker in self.makers.values():
+            if lab.key in maker.received:
+                got = got + maker.received[lab.key]
+                paid = paid + maker.paid[lab.key]
+        return got, paid
+
+    def pooled_compute(self, lab: Lab) -> np.ndarray:
+        """Compute China's national network lends a Chinese lab this month [H100e] (S26)."""
+        if lab.nation != "china":
+            return 0.0
+        when = self.nations["china"].policy["china.compute_network_date"]
+        if np.all(np.isnan(when)):
+            return 0.0
+        ramp = np.nan_to_num(np.clip((self.month - when + 1) / 12.0, 0.0, 1.0))  # assumption: a one-year ramp
+        pool = (self.p("world.china.idle_regional_h100e")
+                * self.nations["china"].policy["china.compute_network_share"] * ramp)
+        total = self.last["china_deployed"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(total > 0, pool * lab.deployed / total, 0.0)
+
+    def attractiveness(self, nation: str) -> np.ndarray:
+        """Attractiveness of a nation to a mobile researcher [log units]."""
+        n = self.nations[nation]
+        per_head = self.last[f"{nation}_deployed"] / np.maximum(n.researchers, 1.0)
+        if nation == "us":
+            pay = self.p("world.migration.pay_gap_log")
+            visa = n.policy["us.visa_fee_kusd"] * self.p("world.us.foreign_share")
+        else:
+            pay, visa = 0.0, 0.0
+        return rules.attractiveness(per_head, pay, visa, self.p("world.migration.visa_cost_scale_kusd"))
+
+    def lag_now(self) -> np.ndarray:
+        """The capability lag at the current month [months] (for reactive rules)."""
+        us = np.maximum.accumulate(np.array(self.history["us_frontier_capability"]), axis=0)
+        cn = np.maximum.accumulate(np.array(self.history["china_frontier_capability"]), axis=0)
+        slope = self.p("world.science.us_frontier_growth_before_start") / 12.0
+        return rules.lag_at_end(us, cn, slope)
+
+    # ------------------------------------------------------------------ the month
+    def step(self) -> None:
+        """Advance every run by one month (phases 1-8 of the module docstring)."""
+        nations = self.agents_by_type[Nation]
+        makers = self.agents_by_type[ChipMaker]
+        labs = self.agents_by_type[Lab]
+        nations.do("apply_policy")       # 1
+        makers.do("produce")             # 2
+        nations.do("build")
+        labs.do("plan")                  # 3
+        makers.do("sell")                # 4
+        labs.do("train")                 # 5
+        labs.do("finance")               # 6
+        nations.do("migrate")            # 7
+        nations.do("settle")
+        self._aggregate()                # 8
+        self._record()
+        self.t += 1
+        self.month += 1
+
+    def run(self) -> dict[str, np.ndarray]:
+        """Step through the horizon and return the outcome series, shape (months, runs)."""
+        for _ in range(self.n_months):
+            self.step()
+        return self.series()
+
+    def _aggregate(self) -> None:
+        """Aggregates the next month's decisions read (written once, after all agents acted)."""
+        spec = self.spec
+        last: dict[str, Any] = {}
+        for nation in self.nations:
+            labs = self.labs_of(nation)
+            last[f"{nation}_frontier"] = np.max([lab.capability for lab in labs], axis=0)
+            last[f"{nation}_installed"] = sum(np.sum(lab.units * spec["h100e"], axis=0) for lab in labs)
+            last[f"{nation}_deployed"] = sum(lab.deployed for lab in labs)
+            last[f"{nation}_power"] = sum(lab.power_gw for lab in labs)
+        last["leader_capability"] = np.maximum(last["us_frontier"], last["china_frontier"])
+        open_labs = [lab.algo for lab in self.labs if lab.open_weights]
+        last["open_algo"] = np.max(open_labs, axis=0) if open_labs else np.full(self.n_runs, -np.inf)
+        nv, hw = self.makers["nvidia"], self.makers["huawei"]
+        last["china_chip_imports_h100e"] = nv.imports_legal + nv.imports_smuggled
+        last["china_domestic_chips_h100e"] = hw.sold_units * spec["h100e"][ASCEND]
+        self.last = last
+
+    def _record(self) -> None:
+        last, h = self.last, self.history
+        nv, hw = self.makers["nvidia"], self.makers["huawei"]
+        us_c, cn_c = last["us_installed"], last["china_installed"]
+        h["us_frontier_capability"].append(last["us_frontier"])
+        h["china_frontier_capability"].append(last["china_frontier"])
+        h["china_compute_share"].append(cn_c / np.maximum(us_c + cn_c, 1e-9))
+        h["us_compute_h100e"].append(us_c)
+        h["china_compute_h100e"].append(cn_c)
+        h["china_chip_imports_legal_h100e"].append(nv.imports_legal)
+        h["china_chip_imports_smuggled_h100e"].append(nv.imports_smuggled)
+        h["china_chip_imports_h100e"].append(last["china_chip_imports_h100e"])
+        h["china_domestic_chips_h100e"].append(last["china_domestic_chips_h100e"])
+        h["china_domestic_output_chips"].append(getattr(hw, "made", np.zeros(self.n_runs)))
+        h["china_h20_imports_units"].append(nv.imports_h20_units)
+        h["us_ai_power_gw"].append(last["us_power"])
+        h["china_ai_power_gw"].append(last["china_power"])
+        openai = [lab for lab in self.labs if lab.key == "openai"]
+        h["openai_power_pipeline_gw"].append(
+            openai[0].power_gw + self.nations["us"].queue.get("openai", 0.0) if openai
+            else np.zeros(self.n_runs))
+        h["us_researchers"].append(self.nations["us"].researchers)
+        h["china_researchers"].append(self.nations["china"].researchers)
+        h["lab_capability_max"].append(last["leader_capability"])
+        for name in h:
+            if not np.all(np.isfinite(h[name][-1])):
+                bad = int(np.flatnonzero(~np.isfinite(h[name][-1]))[0])
+                from sim.errors import ModelError
+
+                raise ModelError(
+                    f"{name} became non-finite in month {self.t} of run {self.run_start + bad}"
+                )
+
+    def series(self) -> dict[str, np.ndarray]:
+        """Outcome series recorded so far, shape (months, runs), plus the capability lag."""
+        out = {name: np.asarray(values, dtype=float) for name, values in self.history.items()
+               if name in SERIES}
+        slope = self.p("world.science.us_frontier_growth_before_start") / 12.0
+        out["capability_lag_months"] = rules.capability_lag(
+            out["us_frontier_capability"], out["china_frontier_capability"], slope)
+        return out
+
+
+def _as_number(value: Any) -> Any:
+    """Policy values as numbers: bools -> 0/1, None -> NaN, months -> month index."""
+    if value is None:
+        return np.nan
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        return float(month_index(value))
+    return value

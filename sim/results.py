@@ -1,0 +1,199 @@
+"""The results folder: write it atomically, read it back into pandas.
+
+A folder holds (DESIGN.md):
+
+- ``summary.json``: scenario, runs, seed, sim_version, scenario_sha256, outcomes (per year-end
+  mean/p5/p25/p50/p75/p95) and probabilities (china_parity_by per year-end);
+- ``runs.parquet``: one row per run: sampled parameters and every outcome at every year-end;
+- ``monthly.parquet``: the key monthly series summarised across runs (mean and quantiles);
+- ``scenario.yaml``: the fully resolved scenario; ``manifest.json``: versions, seed, wall time;
+- PNG plots.
+
+Everything is written to a hidden temporary folder next to the target and renamed into place
+only when complete, so a results folder never exists half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from sim.scenario import scenario_sha256
+
+SUMMARY_KEYS = ("scenario", "runs", "seed", "sim_version", "scenario_sha256", "outcomes",
+                "probabilities")
+
+
+def sim_version() -> str:
+    """The installed version of sim."""
+    try:
+        return metadata.version("sim")
+    except metadata.PackageNotFoundError:  # running from a source tree
+        return "0+unknown"
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and of the libraries the numbers depend on."""
+    out = {"python": platform.python_version(), "sim": sim_version()}
+    for name in ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "matplotlib"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "missing"
+    return out
+
+
+def summary_dict(result: Any) -> dict[str, Any]:
+    """The summary.json content of an ensemble result (no timings: same seed, same bytes)."""
+    return {
+        "scenario": result.scenario.name,
+        "runs": result.runs,
+        "seed": result.seed,
+        "sim_version": sim_version(),
+        "scenario_sha256": scenario_sha256(result.scenario),
+        "outcomes": result.summary_outcomes(),
+        "probabilities": {"china_parity_by": result.parity_probabilities()},
+    }
+
+
+def default_out(kind: str, name: str, root: Path = Path("results")) -> Path:
+    """results/<name>-<kind>-<UTC timestamp> (kind is '' for sim run)."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    label = f"{name}-{kind}" if kind else name
+    path = root / f"{label}-{stamp}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = root / f"{label}-{stamp}-{n}"
+    return path
+
+
+def write_json(path: Path, data: Any) -> None:
+    """JSON with sorted keys and a newline, so equal content is equal bytes."""
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def atomic_folder(out: Path, fill: Callable[[Path], None]) -> Path:
+    """Create `out` by filling a temporary sibling folder and renaming it into place.
+
+    If `fill` raises, nothing is left behind. An existing `out` is replaced only after the new
+    folder is complete.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        fill(tmp)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def manifest(result: Any, command: str) -> dict[str, Any]:
+    """Provenance: versions, seed, runs, chunking, backend, wall time."""
+    return {
+        "command": command,
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "versions": versions(),
+        "seed": result.seed,
+        "runs": result.runs,
+        "chunk_size": result.chunk_size,
+        "backend": result.backend,
+        "wall_time_s": round(result.wall_time_s, 3),
+        "random_streams": "Philox keyed by SeedSequence([seed, crc32(stream name), month + 1]); "
+        "run i reads counter block i",
+        "platform": platform.platform(),
+    }
+
+
+def write_run_results(result: Any, out: Path, plots: bool = True, command: str = "sim run") -> Path:
+    """Write a complete results folder for one ensemble."""
+
+    def fill(tmp: Path) -> None:
+        write_json(tmp / "summary.json", summary_dict(result))
+        result.per_run().to_parquet(tmp / "runs.parquet", index=False)
+        result.monthly_quantiles().to_parquet(tmp / "monthly.parquet", index=False)
+        (tmp / "scenario.yaml").write_text(
+            yaml.safe_dump(result.scenario.model_dump(mode="json"), sort_keys=False),
+            encoding="utf-8",
+        )
+        write_json(tmp / "manifest.json", manifest(result, command))
+        if plots:
+            from sim import plotting
+
+            plotting.save_run_plots(result, tmp)
+
+    return atomic_folder(out, fill)
+
+
+@dataclass
+class Results:
+    """A results folder loaded back: the JSON as dicts, the tables as DataFrames."""
+
+    path: Path
+    summary: dict[str, Any]
+    manifest: dict[str, Any]
+    scenario: dict[str, Any]
+    runs: pd.DataFrame | None
+    monthly: pd.DataFrame | None
+    tables: dict[str, pd.DataFrame]
+    data: dict[str, Any]
+
+    def outcomes(self) -> pd.DataFrame:
+        """summary.json's outcomes as a long table: outcome, year_end, mean, p5 … p95."""
+        rows = []
+        for name, by_year in self.summary.get("outcomes", {}).items():
+            for label, stats in by_year.items():
+                rows.append({"outcome": name, "year_end": label, **stats})
+        return pd.DataFrame(rows)
+
+
+def load_results(path: str | Path) -> Results:
+    """Load any results folder (run, compare, sweep, …) into pandas."""
+    path = Path(path)
+    if not path.is_dir():
+        raise FileNotFoundError(f"{path} is not a results folder")
+
+    def read_json(name: str) -> dict[str, Any]:
+        f = path / name
+        return json.loads(f.read_text(encoding="utf-8")) if f.exists() else {}
+
+    def read_parquet(name: str) -> pd.DataFrame | None:
+        f = path / name
+        return pd.read_parquet(f) if f.exists() else None
+
+    scenario_file = path / "scenario.yaml"
+    scenario = yaml.safe_load(scenario_file.read_text()) if scenario_file.exists() else {}
+    tables = {f.stem: pd.read_parquet(f) for f in sorted(path.glob("*.parquet"))}
+    data = {f.stem: json.loads(f.read_text()) for f in sorted(path.glob("*.json"))}
+    return Results(
+        path=path,
+        summary=read_json("summary.json"),
+        manifest=read_json("manifest.json"),
+        scenario=scenario,
+        runs=read_parquet("runs.parquet"),
+        monthly=read_parquet("monthly.parquet"),
+        tables=tables,
+        data=data,
+    )
