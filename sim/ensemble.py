@@ -35,9 +35,13 @@ class ChunkResult:
     monthly: dict[str, np.ndarray]
 
 
-def run_chunk(scenario: Scenario, seed: int, run_start: int, n_runs: int) -> ChunkResult:
-    """Simulate runs run_start .. run_start + n_runs - 1 of a scenario."""
-    model = RaceModel(scenario, run_start=run_start, n_runs=n_runs, seed=seed)
+def run_chunk(scenario: Scenario, seed: int, run_start: int, n_runs: int,
+              draws: dict[str, np.ndarray] | None = None) -> ChunkResult:
+    """Simulate runs run_start .. run_start + n_runs - 1 of a scenario.
+
+    `draws` optionally fixes parameter values for these runs ({path: values (n_runs,)}).
+    """
+    model = RaceModel(scenario, run_start=run_start, n_runs=n_runs, seed=seed, draws=draws)
     series = model.run()
     start = month_index(scenario.run.start)
     return ChunkResult(
@@ -134,6 +138,7 @@ def run_ensemble(
     seed: int | None = None,
     chunk_size: int = DEFAULT_CHUNK,
     progress: Callable[[int, int], None] | None = None,
+    draws: dict[str, np.ndarray] | None = None,
 ) -> EnsembleResult:
     """Run a scenario's Monte Carlo ensemble in this process, chunk by chunk.
 
@@ -143,6 +148,8 @@ def run_ensemble(
         seed: the seed (default: the scenario's `run.seed`).
         chunk_size: runs stepped together by one model; never changes a number.
         progress: called as progress(runs_done, runs_total) after each chunk.
+        draws: fixed parameter values for every run, {dotted path: values (runs,)}; other
+            declared uncertainties are sampled as usual.
     """
     runs = scenario.run.runs if runs is None else int(runs)
     seed = scenario.run.seed if seed is None else int(seed)
@@ -150,7 +157,9 @@ def run_ensemble(
     parts = []
     done = 0
     for run_start, n in chunks(runs, chunk_size):
-        parts.append(run_chunk(scenario, seed, run_start, n))
+        part = None if draws is None else {k: np.asarray(v)[run_start:run_start + n]
+                                           for k, v in draws.items()}
+        parts.append(run_chunk(scenario, seed, run_start, n, part))
         done += n
         if progress is not None:
             progress(done, runs)

@@ -63,10 +63,12 @@ class RaceModel(mesa.Model):
         run_start: index of the first run this instance holds.
         n_runs: number of runs it holds.
         seed: overrides `params.run.seed` when given.
+        draws: parameter values to use instead of sampling, {dotted path: values (n_runs,)}
+            (sensitivity designs, calibration); paths must be declared in `uncertainties:`.
     """
 
     def __init__(self, params: Scenario, run_start: int = 0, n_runs: int | None = None,
-                 seed: int | None = None):
+                 seed: int | None = None, draws: dict[str, np.ndarray] | None = None):
         self.seed_value = params.run.seed if seed is None else int(seed)
         super().__init__(rng=self.seed_value)
         self.params = params
@@ -79,6 +81,10 @@ class RaceModel(mesa.Model):
 
         self.draws = sample_uncertainties(params.uncertainties, self.seed_value, self.run_start,
                                           self.n_runs)
+        for path, values in (draws or {}).items():
+            if path not in self.draws:
+                raise KeyError(f"{path} is not declared in the scenario's uncertainties")
+            self.draws[path] = np.broadcast_to(np.asarray(values, dtype=float), (self.n_runs,)).copy()
         self._values = {f"world.{k}": v for k, v in flatten(params.world.model_dump()).items()}
         for path, values in self.draws.items():
             if path.startswith("world."):
