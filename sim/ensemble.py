@@ -1,31 +1,51 @@
-"""Running a scenario as a Monte Carlo ensemble, chunk by chunk.
+"""Running a scenario as a Monte Carlo ensemble, chunk by chunk, on any backend.
 
 A chunk is a block of consecutive run indices stepped by one `RaceModel`. Because every random
 number depends only on (seed, stream, month, run index), the ensemble's numbers are the same for
-any chunk size. `run_chunk` is a plain function of picklable arguments, so executors (a process
-pool, a Dask cluster) can map it over chunks.
+any chunk size. `run_chunk` is a plain function of picklable arguments, so a backend
+(`sim.backends`: this process, a process pool, a Dask cluster) can map it over chunks.
+
+Chunk results are aggregated as they arrive, in whatever order they finish (`Aggregator`):
+
+- the per-run table (every outcome at every year-end, parity flags, sampled parameters, about
+  1 KB a run) is written into arrays indexed by run, so it is in run order however the chunks
+  arrived; summary statistics are computed from it exactly as for one chunk;
+- the per-run monthly series (9 series x months x runs, float32: 2.6 KB a run for six years) are
+  not held: each chunk's block goes to a `MonthlyStore`, kept in memory while small and appended
+  to an anonymous scratch file beyond `MONTHLY_MEMORY_LIMIT`. A series is read back one at a
+  time, in run order, to compute exact monthly quantiles, so they too are identical for any
+  chunking. (Streaming histograms would need no scratch file but give approximate quantiles.)
+
+Peak memory is therefore the chunks in flight plus about 1 KB a run, not the 12 KB a run of every
+series of every run: 100,000 runs of the baseline stay well under 2 GiB.
 """
 
 from __future__ import annotations
 
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
 
 from sim import metrics
+from sim.backends import DEFAULT_CHUNK, Backend, make_backend
 from sim.model import RaceModel
 from sim.scenario import Scenario, month_index, month_label
 
-DEFAULT_CHUNK = 5_000
+#: bytes of per-run monthly series kept in memory before they are moved to a scratch file.
+MONTHLY_MEMORY_LIMIT = 64 * 2**20
+
+__all__ = ["DEFAULT_CHUNK", "Aggregator", "ChunkResult", "EnsembleResult", "MonthlyStore",
+           "chunks", "combine", "run_chunk", "run_ensemble"]
 
 
 @dataclass
 class ChunkResult:
-    """What one chunk returns: per-run year-end outcomes, parity flags, parameters, monthly series."""
+    """What one chunk returns: per-run year-end outcomes, parity, parameters, monthly series."""
 
     run_start: int
     n_runs: int
@@ -60,9 +80,105 @@ def chunks(runs: int, chunk_size: int) -> list[tuple[int, int]]:
     return [(s, min(size, runs - s)) for s in range(0, runs, size)]
 
 
+class MonthlyStore(Mapping[str, np.ndarray]):
+    """Per-run monthly series of an ensemble, added chunk by chunk, read one series at a time.
+
+    ``store[name]`` is the series of every run, shape (months, runs), float32, in run order,
+    whatever order the chunks were added in. Blocks stay in memory until they pass
+    `memory_limit` bytes; then they, and every later block, are appended to an anonymous scratch
+    file (deleted when the store is closed or garbage-collected).
+
+    Args:
+        names: the series, in a fixed order.
+        n_months: months per series.
+        runs: runs of the ensemble.
+        memory_limit: bytes kept in memory before spilling to the scratch file.
+    """
+
+    def __init__(self, names: tuple[str, ...] | list[str], n_months: int, runs: int,
+                 memory_limit: int = MONTHLY_MEMORY_LIMIT):
+        self.names = tuple(names)
+        self.n_months = int(n_months)
+        self.runs = int(runs)
+        self.memory_limit = int(memory_limit)
+        self._memory: dict[int, np.ndarray] = {}
+        self._memory_bytes = 0
+        self._file: IO[bytes] | None = None
+        self._offsets: dict[int, tuple[int, int]] = {}
+
+    def add(self, run_start: int, block: Mapping[str, np.ndarray]) -> None:
+        """Store one chunk's series: {name: values (months, n_runs)}."""
+        data = np.stack([np.asarray(block[name], dtype=np.float32) for name in self.names])
+        if data.shape[1] != self.n_months:
+            raise ValueError(f"expected {self.n_months} months, got {data.shape[1]}")
+        if self._file is None and self._memory_bytes + data.nbytes <= self.memory_limit:
+            self._memory[run_start] = data
+            self._memory_bytes += data.nbytes
+            return
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(prefix="sim-monthly-")
+            for start, held in sorted(self._memory.items()):
+                self._append(start, held)
+            self._memory.clear()
+            self._memory_bytes = 0
+        self._append(run_start, data)
+
+    def _append(self, run_start: int, data: np.ndarray) -> None:
+        assert self._file is not None
+        self._file.seek(0, 2)
+        self._offsets[run_start] = (self._file.tell(), data.shape[2])
+        self._file.write(np.ascontiguousarray(data).tobytes())
+
+    @property
+    def is_spilled(self) -> bool:
+        """Whether the series live in the scratch file rather than in memory."""
+        return self._file is not None
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        k = self.names.index(name)
+        out = np.empty((self.n_months, self.runs), dtype=np.float32)
+        for start, data in self._memory.items():
+            out[:, start:start + data.shape[2]] = data[k]
+        if self._file is not None:
+            per_series = 4 * self.n_months
+            for start, (offset, n) in self._offsets.items():
+                self._file.seek(offset + k * per_series * n)
+                raw = self._file.read(per_series * n)
+                values = np.frombuffer(raw, dtype=np.float32).reshape(self.n_months, n)
+                out[:, start:start + n] = values
+        return out
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def close(self) -> None:
+        """Delete the scratch file, if any; the store is empty afterwards."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._offsets.clear()
+        self._memory.clear()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # a pickled store carries its series (the scratch file does not travel)
+        state = self.__dict__.copy()
+        state["_memory"] = {0: np.stack([self[name] for name in self.names])} if self.runs else {}
+        state["_memory_bytes"] = sum(d.nbytes for d in state["_memory"].values())
+        state["_file"] = None
+        state["_offsets"] = {}
+        return state
+
+
 @dataclass
 class EnsembleResult:
-    """An ensemble's outcomes, in run order."""
+    """An ensemble's outcomes, in run order.
+
+    ``monthly`` maps each series of `metrics.MONTHLY` to its values for every run, shape
+    (months, runs); it reads them from a `MonthlyStore`, one series at a time.
+    """
 
     scenario: Scenario
     runs: int
@@ -70,7 +186,7 @@ class EnsembleResult:
     year_end: dict[str, dict[str, np.ndarray]]
     parity: dict[str, np.ndarray]
     params: dict[str, np.ndarray]
-    monthly: dict[str, np.ndarray]
+    monthly: Mapping[str, np.ndarray]
     months: list[str]
     wall_time_s: float = 0.0
     chunk_size: int = DEFAULT_CHUNK
@@ -101,69 +217,169 @@ class EnsembleResult:
         return {label: float(np.mean(flags)) for label, flags in self.parity.items()}
 
     def monthly_quantiles(self) -> pd.DataFrame:
-        """Monthly series summarised across runs: month, outcome, mean, p5 … p95."""
+        """Monthly series summarised across runs: month, outcome, mean, p5 … p95.
+
+        Reads one series at a time, so memory holds one series of every run, not all of them.
+        """
         frames = []
-        for name, values in self.monthly.items():
-            v = values.astype(float)
+        for name in self.monthly:
+            v = self.monthly[name].astype(float)
             q = np.quantile(v, list(metrics.QUANTILES.values()), axis=1)
             df = pd.DataFrame({"month": self.months, "outcome": name, "mean": v.mean(axis=1)})
             for key, row in zip(metrics.QUANTILES, q, strict=True):
                 df[key] = row
             frames.append(df)
+            del v, q
         return pd.concat(frames, ignore_index=True)
 
 
+class Aggregator:
+    """Builds an `EnsembleResult` from chunk results arriving in any order.
+
+    Per-run values go into arrays indexed by run (allocated when the first chunk arrives);
+    monthly series go to a `MonthlyStore`. Every run must be added exactly once.
+
+    Args:
+        scenario: the scenario the chunks ran.
+        seed: their seed.
+        runs: runs in the ensemble.
+        memory_limit: passed to the `MonthlyStore`.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int, runs: int,
+                 memory_limit: int | None = None):
+        self.scenario = scenario
+        self.seed = int(seed)
+        self.runs = int(runs)
+        self.memory_limit = MONTHLY_MEMORY_LIMIT if memory_limit is None else int(memory_limit)
+        self.year_end: dict[str, dict[str, np.ndarray]] = {}
+        self.parity: dict[str, np.ndarray] = {}
+        self.params: dict[str, np.ndarray] = {}
+        self.monthly: MonthlyStore | None = None
+        self._filled = np.zeros(self.runs, dtype=bool)
+
+    def _allocate(self, part: ChunkResult) -> None:
+        def like(values: np.ndarray) -> np.ndarray:
+            return np.empty(self.runs, dtype=np.asarray(values).dtype)
+
+        self.year_end = {name: {label: like(v) for label, v in by_year.items()}
+                         for name, by_year in part.year_end.items()}
+        self.parity = {label: like(v) for label, v in part.parity.items()}
+        self.params = {path: like(v) for path, v in part.params.items()}
+        n_months = next(iter(part.monthly.values())).shape[0]
+        self.monthly = MonthlyStore(tuple(part.monthly), n_months, self.runs, self.memory_limit)
+
+    def add(self, part: ChunkResult) -> None:
+        """Put one chunk's results in place."""
+        if self.monthly is None:
+            self._allocate(part)
+        assert self.monthly is not None
+        rows = slice(part.run_start, part.run_start + part.n_runs)
+        if part.run_start < 0 or rows.stop > self.runs or self._filled[rows].any():
+            raise ValueError(f"runs {rows.start}..{rows.stop - 1} are outside the ensemble or "
+                             "were added twice")
+        for name, by_year in part.year_end.items():
+            for label, values in by_year.items():
+                self.year_end[name][label][rows] = values
+        for label, flags in part.parity.items():
+            self.parity[label][rows] = flags
+        for path, values in part.params.items():
+            self.params[path][rows] = values
+        self.monthly.add(part.run_start, part.monthly)
+        self._filled[rows] = True
+
+    @property
+    def runs_done(self) -> int:
+        """Runs added so far."""
+        return int(self._filled.sum())
+
+    def result(self) -> EnsembleResult:
+        """Return the ensemble's result; every run must have been added."""
+        if self.monthly is None or not self._filled.all():
+            missing = np.flatnonzero(~self._filled)
+            raise ValueError(f"{missing.size} runs missing (first: run {missing[0]})")
+        start = month_index(self.scenario.run.start)
+        months = [month_label(start + i) for i in range(self.scenario.n_months)]
+        return EnsembleResult(
+            scenario=self.scenario, runs=self.runs, seed=self.seed, year_end=self.year_end,
+            parity=self.parity, params=self.params, monthly=self.monthly, months=months,
+        )
+
+
 def combine(scenario: Scenario, seed: int, parts: list[ChunkResult]) -> EnsembleResult:
-    """Concatenate chunk results in run order."""
-    parts = sorted(parts, key=lambda c: c.run_start)
-    first = parts[0]
-    year_end = {
-        name: {label: np.concatenate([p.year_end[name][label] for p in parts]) for label in by_year}
-        for name, by_year in first.year_end.items()
-    }
-    parity = {label: np.concatenate([p.parity[label] for p in parts]) for label in first.parity}
-    params = {k: np.concatenate([p.params[k] for p in parts]) for k in first.params}
-    monthly = {k: np.concatenate([p.monthly[k] for p in parts], axis=1) for k in first.monthly}
-    start = month_index(scenario.run.start)
-    months = [month_label(start + i) for i in range(scenario.n_months)]
-    return EnsembleResult(
-        scenario=scenario, runs=sum(p.n_runs for p in parts), seed=seed, year_end=year_end,
-        parity=parity, params=params, monthly=monthly, months=months,
-    )
+    """Build an ensemble result from chunk results (any order) covering runs 0..N-1."""
+    aggregator = Aggregator(scenario, seed, sum(p.n_runs for p in parts))
+    for part in parts:
+        aggregator.add(part)
+    return aggregator.result()
 
 
 def run_ensemble(
     scenario: Scenario,
     runs: int | None = None,
     seed: int | None = None,
-    chunk_size: int = DEFAULT_CHUNK,
+    chunk_size: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     draws: dict[str, np.ndarray] | None = None,
+    *,
+    backend: str | Backend = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> EnsembleResult:
-    """Run a scenario's Monte Carlo ensemble in this process, chunk by chunk.
+    """Run a scenario's Monte Carlo ensemble, chunk by chunk, on a backend.
+
+    The numbers are the same, bit for bit, for any backend, chunk size and number of workers.
 
     Args:
         scenario: a validated scenario.
         runs: number of runs (default: the scenario's `run.runs`).
         seed: the seed (default: the scenario's `run.seed`).
-        chunk_size: runs stepped together by one model; never changes a number.
-        progress: called as progress(runs_done, runs_total) after each chunk.
+        chunk_size: runs stepped together by one model [default: 5,000, or fewer so that every
+            worker gets a chunk]; never changes a number.
+        progress: called as progress(runs_done, runs_total) each time a chunk finishes.
         draws: fixed parameter values for every run, {dotted path: values (runs,)}; other
             declared uncertainties are sampled as usual.
+        backend: ``local``, ``processes`` or ``dask`` (started for this call and stopped after
+            it), or a `sim.backends.Backend` the caller has opened (reused, left open).
+        workers: worker processes for ``processes`` or a local Dask cluster.
+        scheduler: address of an existing Dask scheduler (``dask`` only).
+
+    Raises:
+        sim.errors.ModelError: a run failed; names the run. Nothing is returned.
+        sim.backends.BackendError: the backend cannot be used as asked.
     """
     runs = scenario.run.runs if runs is None else int(runs)
     seed = scenario.run.seed if seed is None else int(seed)
+    if draws is not None:
+        draws = {k: np.asarray(v) for k, v in draws.items()}
+        for path, values in draws.items():
+            if values.shape[:1] != (runs,):
+                raise ValueError(f"draws[{path!r}] has shape {values.shape}; expected ({runs},)")
     began = time.perf_counter()
-    parts = []
-    done = 0
-    for run_start, n in chunks(runs, chunk_size):
-        part = None if draws is None else {k: np.asarray(v)[run_start:run_start + n]
-                                           for k, v in draws.items()}
-        parts.append(run_chunk(scenario, seed, run_start, n, part))
-        done += n
-        if progress is not None:
-            progress(done, runs)
-    result = combine(scenario, seed, parts)
+    owned = isinstance(backend, str)
+    engine = make_backend(backend, workers, scheduler) if isinstance(backend, str) else backend
+    try:
+        engine.start()
+        size = int(chunk_size) if chunk_size else engine.default_chunk_size(runs)
+        aggregator = Aggregator(scenario, seed, runs)
+
+        def tasks() -> Iterator[tuple[Any, ...]]:
+            for run_start, n in chunks(runs, size):
+                part = None if draws is None else {k: v[run_start:run_start + n]
+                                                   for k, v in draws.items()}
+                yield scenario, seed, run_start, n, part
+
+        for _position, part in engine.map_unordered(run_chunk, tasks()):
+            aggregator.add(part)
+            if progress is not None:
+                progress(aggregator.runs_done, runs)
+        described = engine.describe()
+    finally:
+        if owned:
+            engine.close()
+    result = aggregator.result()
     result.wall_time_s = time.perf_counter() - began
-    result.chunk_size = chunk_size
+    result.chunk_size = size
+    result.backend = engine.name
+    result.extra["backend"] = described
     return result
