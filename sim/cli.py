@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,16 +58,94 @@ def progress_bar() -> Progress:
     )
 
 
-def run_with_progress(scenario: Any, label: str, chunk_size: int) -> Any:
-    """Run an ensemble, drawing a progress bar over chunks."""
+def run_with_progress(scenario: Any, label: str, chunk_size: int | None,
+                      backend: Any = "local") -> Any:
+    """Run an ensemble, drawing one progress bar that advances as each chunk finishes.
+
+    Args:
+        scenario: the scenario to run.
+        label: the bar's label.
+        chunk_size: runs per chunk (None: the backend's default).
+        backend: a backend name, or an open `sim.backends.Backend` (see `backend_options`).
+    """
     from sim.ensemble import run_ensemble
 
     with progress_bar() as bar:
         task = bar.add_task(label, total=scenario.run.runs)
         return run_ensemble(
-            scenario, chunk_size=chunk_size,
+            scenario, chunk_size=chunk_size, backend=backend,
             progress=lambda done, total: bar.update(task, completed=done),
         )
+
+
+@dataclass(frozen=True)
+class BackendChoice:
+    """The backend a command was asked to use (``--backend``, ``--workers``, ``--scheduler``)."""
+
+    name: str = "local"
+    workers: int | None = None
+    scheduler: str | None = None
+
+    def open(self) -> Any:
+        """Create the backend (a context manager: ``with choice.open() as backend: ...``).
+
+        Raises:
+            sim.backends.BackendError: options that do not fit the backend, Dask missing.
+        """
+        from sim.backends import make_backend
+
+        if self.name != "local":
+            where = f" at {self.scheduler}" if self.scheduler else ""
+            err_console.print(f"[dim]backend: {self.name}{where}[/]", highlight=False)
+        return make_backend(self.name, self.workers, self.scheduler)
+
+
+def backend_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--backend``, ``--workers`` and ``--scheduler`` to a command.
+
+    The command receives them as one argument, ``backend: BackendChoice``, and runs its
+    ensembles inside ``with backend.open() as engine:``, passing ``backend=engine`` to
+    `sim.ensemble.run_ensemble` (or `run_with_progress`), so one pool or cluster serves them all.
+    A scheduler address given on the command line implies ``--backend dask``; one from the
+    environment (``SIM_SCHEDULER``) is used only when the backend is dask.
+    """
+    from sim.backends import BACKEND_ENV, BACKENDS, SCHEDULER_ENV
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        name = kwargs.pop("backend_name")
+        workers = kwargs.pop("workers")
+        scheduler = kwargs.pop("scheduler")
+        from_env = ctx.get_parameter_source("scheduler") == click.core.ParameterSource.ENVIRONMENT
+        defaulted = ctx.get_parameter_source("backend_name") == click.core.ParameterSource.DEFAULT
+        if scheduler and defaulted and not from_env:
+            name = "dask"
+        if scheduler and from_env and name != "dask":
+            scheduler = None
+        kwargs["backend"] = BackendChoice(name, workers, scheduler)
+        return fn(*args, **kwargs)
+
+    options = [
+        click.option("--backend", "backend_name", type=click.Choice(BACKENDS), default="local",
+                     show_default=True, envvar=BACKEND_ENV,
+                     help=f"Where chunks run: this process, a process pool, or a Dask cluster "
+                     f"[env: {BACKEND_ENV}]. Never changes a number."),
+        click.option("--workers", type=click.IntRange(min=1),
+                     help="Worker processes for --backend processes or a local Dask cluster "
+                     "[default: the CPUs available]."),
+        click.option("--scheduler", metavar="tcp://HOST:PORT", envvar=SCHEDULER_ENV,
+                     help=f"Address of a running Dask scheduler (implies --backend dask) "
+                     f"[env: {SCHEDULER_ENV}]; without one, dask starts a local cluster on "
+                     "127.0.0.1 and stops it at the end."),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+CHUNK_HELP = "Runs stepped together [default: 5000, fewer to give every worker a chunk]; " \
+    "never changes a number."
 
 
 def fmt(value: float, outcome: str) -> str:
@@ -111,20 +190,22 @@ def main() -> None:
 @click.option("--runs", type=click.IntRange(min=1), help="Monte Carlo runs [default: the file's run.runs, 1000].")
 @click.option("--seed", type=click.IntRange(min=0), help="Seed [default: the file's run.seed].")
 @click.option("--out", type=click.Path(file_okay=False), help="Results folder [default: results/<name>-<time>].")
-@click.option("--chunk-size", type=click.IntRange(min=1), default=5000, show_default=True,
-              help="Runs stepped together; never changes a number.")
+@click.option("--chunk-size", type=click.IntRange(min=1), help=CHUNK_HELP)
+@backend_options
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
               help="Override any field, e.g. policy.us.export.h200.cap_units=500000.")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @handle_errors
-def run(scenario: str, runs: int | None, seed: int | None, out: str | None, chunk_size: int,
-        sets: tuple[str, ...], no_plots: bool) -> None:
+def run(scenario: str, runs: int | None, seed: int | None, out: str | None,
+        chunk_size: int | None, backend: BackendChoice, sets: tuple[str, ...],
+        no_plots: bool) -> None:
     """Run SCENARIO as a Monte Carlo ensemble and write a results folder."""
     from sim.metrics import HEADLINE
     from sim.results import default_out, summary_dict, write_run_results
 
     sc = load(scenario, runs, seed, sets)
-    result = run_with_progress(sc, f"{sc.name}", chunk_size)
+    with backend.open() as engine:
+        result = run_with_progress(sc, f"{sc.name}", chunk_size, engine)
     target = Path(out) if out else default_out("", sc.name)
     write_run_results(result, target, plots=not no_plots,
                       command="sim run " + " ".join(sys.argv[2:]))
@@ -138,10 +219,11 @@ def run(scenario: str, runs: int | None, seed: int | None, out: str | None, chun
 @click.option("--runs", type=click.IntRange(min=1), help="Runs of each scenario [default: A's run.runs].")
 @click.option("--seed", type=click.IntRange(min=0), help="Seed shared by both [default: A's run.seed].")
 @click.option("--out", type=click.Path(file_okay=False), help="Results folder.")
-@click.option("--chunk-size", type=click.IntRange(min=1), default=5000, show_default=True)
+@click.option("--chunk-size", type=click.IntRange(min=1), help=CHUNK_HELP)
+@backend_options
 @handle_errors
 def compare(a: str, b: str, runs: int | None, seed: int | None, out: str | None,
-            chunk_size: int) -> None:
+            chunk_size: int | None, backend: BackendChoice) -> None:
     """Paired effect of scenario B against A on the same random draws (B - A)."""
     from sim.compare import paired_differences
     from sim.metrics import HEADLINE, OUTCOMES
@@ -152,8 +234,9 @@ def compare(a: str, b: str, runs: int | None, seed: int | None, out: str | None,
     seed = sa.run.seed if seed is None else seed
     sb = load(b, runs, seed, ())
     sa = load(a, runs, seed, ())
-    ra = run_with_progress(sa, sa.name, chunk_size)
-    rb = run_with_progress(sb, sb.name, chunk_size)
+    with backend.open() as engine:
+        ra = run_with_progress(sa, sa.name, chunk_size, engine)
+        rb = run_with_progress(sb, sb.name, chunk_size, engine)
     diff = paired_differences(ra, rb)
     body = {"a": summary_dict(ra), "b": summary_dict(rb), "runs": runs, "seed": seed,
             "difference": "b - a", **diff}
