@@ -313,13 +313,14 @@ class DaskBackend(Backend):
         scheduler: address of an existing scheduler, e.g. ``tcp://10.0.0.5:8786``.
         workers: worker processes of the local cluster [default: the CPUs this process may use];
             not allowed with `scheduler` (an existing cluster has its own workers).
+        connect_timeout_s: how long to try to reach an existing scheduler [s].
         wait_for_workers_s: how long to wait for an existing cluster to have a worker [s].
     """
 
     name = "dask"
 
     def __init__(self, scheduler: str | None = None, workers: int | None = None,
-                 wait_for_workers_s: float = 60.0):
+                 connect_timeout_s: float = 20.0, wait_for_workers_s: float = 60.0):
         super().__init__()
         if scheduler and workers is not None:
             raise BackendError(
@@ -331,6 +332,7 @@ class DaskBackend(Backend):
         _import_distributed()
         self.scheduler = scheduler or None
         self._n_local = int(workers) if workers else available_cpus()
+        self._connect_s = connect_timeout_s
         self._wait_s = wait_for_workers_s
         self._cluster: Any = None
         self.client: Any = None
@@ -339,7 +341,7 @@ class DaskBackend(Backend):
         distributed = _import_distributed()
         if self.scheduler:
             try:
-                self.client = distributed.Client(self.scheduler, timeout="20s",
+                self.client = distributed.Client(self.scheduler, timeout=self._connect_s,
                                                  set_as_default=False)
             except (OSError, TimeoutError) as exc:
                 raise BackendError(

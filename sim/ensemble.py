@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -125,6 +126,7 @@ class MonthlyStore(Mapping[str, np.ndarray]):
         self._memory_bytes = 0
         self._file: IO[bytes] | None = None
         self._offsets: dict[int, tuple[int, int]] = {}
+        self._closer: weakref.finalize | None = None
 
     def add(self, run_start: int, block: Mapping[str, np.ndarray]) -> None:
         """Store one chunk's series: {name: values (months, n_runs)}."""
@@ -137,6 +139,7 @@ class MonthlyStore(Mapping[str, np.ndarray]):
             return
         if self._file is None:
             self._file = tempfile.TemporaryFile(prefix="sim-monthly-")
+            self._closer = weakref.finalize(self, self._file.close)
             for start, held in sorted(self._memory.items()):
                 self._append(start, held)
             self._memory.clear()
@@ -176,9 +179,10 @@ class MonthlyStore(Mapping[str, np.ndarray]):
 
     def close(self) -> None:
         """Delete the scratch file, if any; the store is empty afterwards."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        if self._closer is not None:
+            self._closer()
+            self._closer = None
+        self._file = None
         self._offsets.clear()
         self._memory.clear()
 
@@ -188,6 +192,7 @@ class MonthlyStore(Mapping[str, np.ndarray]):
         state["_memory"] = {0: np.stack([self[name] for name in self.names])} if self.runs else {}
         state["_memory_bytes"] = sum(d.nbytes for d in state["_memory"].values())
         state["_file"] = None
+        state["_closer"] = None
         state["_offsets"] = {}
         return state
 

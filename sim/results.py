@@ -120,6 +120,7 @@ def manifest(result: Any, command: str) -> dict[str, Any]:
         "runs": result.runs,
         "chunk_size": result.chunk_size,
         "backend": result.backend,
+        "backend_detail": getattr(result, "extra", {}).get("backend", {"name": result.backend}),
         "wall_time_s": round(result.wall_time_s, 3),
         "random_streams": "Philox keyed by SeedSequence([seed, crc32(stream name), month + 1]); "
         "run i reads counter block i",
