@@ -244,17 +244,23 @@ class EnsembleResult:
     def monthly_quantiles(self) -> pd.DataFrame:
         """Monthly series summarised across runs: month, outcome, mean, p5 … p95.
 
-        Reads one series at a time, so memory holds one series of every run, not all of them.
+        Reads one series at a time and summarises it month by month, so memory holds one
+        float32 series of every run (288 bytes a run for six years), not all of them.
         """
+        levels = list(metrics.QUANTILES.values())
         frames = []
         for name in self.monthly:
-            v = self.monthly[name].astype(float)
-            q = np.quantile(v, list(metrics.QUANTILES.values()), axis=1)
-            df = pd.DataFrame({"month": self.months, "outcome": name, "mean": v.mean(axis=1)})
-            for key, row in zip(metrics.QUANTILES, q, strict=True):
-                df[key] = row
+            series = self.monthly[name]
+            stats = np.empty((series.shape[0], 1 + len(levels)))
+            for month, row in enumerate(series):
+                values = row.astype(float)
+                stats[month, 0] = values.mean()
+                stats[month, 1:] = np.quantile(values, levels)
+            df = pd.DataFrame({"month": self.months, "outcome": name, "mean": stats[:, 0]})
+            for i, key in enumerate(metrics.QUANTILES, start=1):
+                df[key] = stats[:, i]
             frames.append(df)
-            del v, q
+            del series
         return pd.concat(frames, ignore_index=True)
 
 
