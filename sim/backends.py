@@ -65,6 +65,8 @@ _NUMERIC_PACKAGES = ("sim", "numpy", "scipy", "mesa", "pydantic")
 
 log = logging.getLogger(__name__)
 
+_TRIM = "MALLOC_TRIM_THRESHOLD_"
+
 Task = tuple[Any, ...]
 
 
@@ -201,6 +203,9 @@ class ProcessBackend(Backend):
     def _start(self) -> None:
         self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=self._context(),
                                          initializer=_preload)
+        # start every worker now (the pool would start them on first use), so that a broken
+        # environment fails here and the first chunks do not wait for imports
+        wait([self._pool.submit(os.getpid) for _ in range(self._workers)])
 
     def _close(self) -> None:
         if self._pool is not None:
@@ -358,12 +363,25 @@ class DaskBackend(Backend):
                     f"{self._wait_s:.0f} s (fix: start some with `dask worker ADDRESS`)"
                 ) from None
             self._check_versions()
+            self._check_malloc()
         else:
-            self._cluster = distributed.LocalCluster(
-                n_workers=self._n_local, threads_per_worker=1, processes=True,
-                host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
-            )
+            import dask
+
+            # Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_=65536, which hands freed
+            # memory back to the system at once: this model allocates and frees arrays over runs
+            # all the time and runs 2.5x slower so. Our workers keep glibc's defaults, as the
+            # other backends do.
+            environ = {k: v for k, v in
+                       dask.config.get("distributed.nanny.pre-spawn-environ", {}).items()
+                       if k != _TRIM}
+            with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+                self._cluster = distributed.LocalCluster(
+                    n_workers=self._n_local, threads_per_worker=1, processes=True,
+                    host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
+                )
             self.client = distributed.Client(self._cluster, set_as_default=False)
+        # import the model on every worker now, not during the first chunks
+        self.client.run(_preload)
 
     def _check_versions(self) -> None:
         here = _environment()
@@ -376,6 +394,16 @@ class DaskBackend(Backend):
                     f"Dask worker {address} has different versions ({what}); results would not "
                     "be reproducible (fix: install the same versions on the cluster's workers)"
                 )
+
+    def _check_malloc(self) -> None:
+        trimming = {address: value for address, value in
+                    self.client.run(os.environ.get, _TRIM).items() if value}
+        if trimming:
+            log.warning(
+                "Dask workers %s run with %s=%s (the nanny's default), which makes this model "
+                "about 2.5x slower; start them with DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON="
+                "'{}' (or run `dask worker --no-nanny`)", ", ".join(sorted(trimming)), _TRIM,
+                next(iter(trimming.values())))
 
     def _close(self) -> None:
         if self.client is not None:
