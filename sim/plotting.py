@@ -175,16 +175,15 @@ def china_compute_sources(monthly: pd.DataFrame, heading: str,
             share_ax.vlines(xs, q[0.05], q[0.95], color="0.35", lw=1)
             share_ax.vlines(xs, q[0.25], q[0.75], color="0.0", lw=4)
             share_ax.plot(xs, q[0.5], marker=marker, ls=style, color="0.0", mfc="white",
-                          label=f"{text}: median, 50% and 90% intervals")
+                          label=text)
         share_ax.set_xticks(np.arange(len(years)), [y[:4] for y in years])
-        share_ax.set_ylim(-0.02, 1.02)
+        share_ax.set_ylim(-0.02, 1.15)
         share_ax.set_xlabel("Calendar year")
         share_ax.set_ylabel("Share of the year's chips [fraction]")
-        share_ax.set_title("Share of each source in China's chips, by year (across runs)",
-                           fontsize="medium")
+        share_ax.set_title("Share of each source in China's chips by year:\nmedian (marker), "
+                           "50% (thick) and 90% (thin) intervals across runs", fontsize="medium")
         share_ax.grid(True, axis="y", color="0.9")
-        share_ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncols=3,
-                        frameon=False, fontsize="small")
+        share_ax.legend(loc="upper center", ncols=3, frameon=False, fontsize="small")
     return fig
 
 
