@@ -1,5 +1,7 @@
 """`sim report`: a self-contained HTML file that renders in headless Chromium without errors."""
 
+import base64
+import io
 import json
 import os
 import re
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from matplotlib.figure import Figure
 
 from sim import load_scenario, run_ensemble, write_run_results
 from sim.cli import main
@@ -19,7 +22,8 @@ SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 RUNS, SEED = 40, 11
 
 #: injected into a copy of the page, first thing in <head>: records window errors, failed
-#: images and console.error calls, and after `load` writes what it found into the DOM.
+#: images and console.error calls, and after `load` writes what it found into the DOM. An image
+#: counts as loaded when it decoded completely (drawn to a canvas, its last row is opaque).
 PROBE = """<script>
 window.__simErrors = [];
 window.addEventListener('error', function (e) {
@@ -35,9 +39,22 @@ console.error = function () {
   window.__simErrors.push('console.error: ' + Array.prototype.join.call(arguments, ' '));
   __simConsoleError.apply(console, arguments);
 };
+function __simDecoded(i) {
+  // a truncated PNG still reports its size; its missing rows stay transparent, and every plot
+  // is opaque, so the bottom row must be fully opaque once drawn
+  if (!(i.complete && i.naturalWidth > 0 && i.naturalHeight > 0)) { return false; }
+  var c = document.createElement('canvas');
+  c.width = i.naturalWidth;
+  c.height = i.naturalHeight;
+  var g = c.getContext('2d');
+  g.drawImage(i, 0, 0);
+  var px = g.getImageData(0, c.height - 1, c.width, 1).data;
+  for (var k = 3; k < px.length; k += 4) { if (px[k] !== 255) { return false; } }
+  return true;
+}
 window.addEventListener('load', function () {
   var imgs = Array.prototype.slice.call(document.images);
-  var broken = imgs.filter(function (i) { return !(i.complete && i.naturalWidth > 0); })
+  var broken = imgs.filter(function (i) { return !__simDecoded(i); })
                    .map(function (i) { return i.alt; });
   var m = document.createElement('pre');
   m.id = 'sim-check';
@@ -118,13 +135,21 @@ def test_report_renders_in_chromium_with_every_image_loaded(report):
     assert seen["console"] == []
 
 
-def test_the_browser_check_catches_a_broken_image_and_a_script_error(tmp_path):
+def test_the_browser_check_catches_broken_and_truncated_images_and_script_errors(tmp_path):
+    buf = io.BytesIO()
+    fig = Figure(figsize=(3, 2))
+    fig.add_subplot().plot([0, 1], [1, 0])
+    fig.savefig(buf, format="png")
+    png = base64.b64encode(buf.getvalue()).decode()
     page = tmp_path / "bad.html"
     page.write_text('<!DOCTYPE html><html><head><meta charset=utf-8></head><body>'
+                    f'<img src="data:image/png;base64,{png}" alt="whole">'
                     '<img src="data:image/png;base64,AAAA" alt="broken one">'
+                    f'<img src="data:image/png;base64,{png[: len(png) // 2]}" alt="truncated">'
                     '<script>throw new Error("boom")</script></body></html>', encoding="utf-8")
     seen = render(page)
-    assert seen["broken"] == ["broken one"]
+    assert seen["images"] == 3
+    assert seen["broken"] == ["broken one", "truncated"]
     assert any("boom" in e for e in seen["errors"])
     assert any("boom" in line for line in seen["console"])
 
@@ -227,15 +252,18 @@ def test_bad_input_from_the_shell_prints_no_traceback(tmp_path):
     assert not (tmp_path / "r.html").exists()
 
 
-def test_a_failed_write_leaves_no_partial_file(folders, tmp_path, monkeypatch):
+def test_a_failed_write_leaves_the_old_report_and_no_partial_file(folders, tmp_path,
+                                                                  monkeypatch):
     import sim.report
 
     def fail(*_args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(sim.report.os, "replace", fail)
     out = tmp_path / "report.html"
+    out.write_text("old report")
+    monkeypatch.setattr(sim.report.os, "replace", fail)
     result = CliRunner().invoke(main, ["report", str(folders["baseline"]), "--out", str(out)])
     assert result.exit_code == 2
     assert "No space left on device" in result.output
-    assert list(tmp_path.iterdir()) == []
+    assert out.read_text() == "old report"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
