@@ -306,7 +306,8 @@ def parity_probability(curves: Mapping[str, pd.DataFrame], heading: str,
     for i, (name, curve) in enumerate(curves.items()):
         ax.plot(curve["date"], curve["p"], color=GREYS[i % len(GREYS)],
                 ls=LINESTYLES[i % len(LINESTYLES)], marker=MARKERS[i % len(MARKERS)],
-                markersize=4, mfc="white", drawstyle="steps-post", label=name)
+                markersize=4, mfc="white", drawstyle="steps-post", label=name,
+                markevery=max(1, len(curve) // 12))
         top = max(top, float(curve["p"].max()))
     if top == 0.0:
         ax.text(0.5, 0.5, "no run reached this threshold in any scenario shown",
