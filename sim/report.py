@@ -29,7 +29,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from matplotlib.figure import Figure
 
 from sim import plotting, tables
@@ -136,7 +135,9 @@ def fmt(value: float, outcome: str) -> str:
         return f"{value / 1e6:.2f}M"
     if abs(value) >= 100:
         return f"{value:,.0f}"
-    return f"{value:.1f}"
+    if abs(value) >= 1 or value == 0:
+        return f"{value:.1f}"
+    return f"{value:.2g}"
 
 
 def signed(value: float, outcome: str) -> str:
@@ -376,8 +377,15 @@ def comparison_section(entries: Sequence[Entry]) -> tuple[str, list[tuple[str, s
     return "\n".join(out), figures
 
 
-def calibration_section(calibration_dir: Path | None) -> str:
-    """Whether the baseline is calibrated: calibrated.yaml's provenance and the fit report."""
+def calibration_section(calibration_dir: Path | None) -> tuple[str, list[tuple[str, str]]]:
+    """Whether the baseline is calibrated: the fit report's provenance and every target.
+
+    Reads ``calibrated.yaml`` and ``fit_report.json`` as `sim calibrate` writes them; says
+    plainly when they are absent.
+
+    Returns:
+        The HTML and the (name, caption) of the figure it embeds, if any.
+    """
     out = ["<h2 id=calibration>Calibration status</h2>"]
     folder = Path(calibration_dir) if calibration_dir is not None else None
     calibrated = folder / "calibrated.yaml" if folder is not None else None
@@ -387,54 +395,62 @@ def calibration_section(calibration_dir: Path | None) -> str:
                    f"{where}. The scenarios ran with the values and prior ranges written in "
                    "their files, not fitted to the calibration targets; run "
                    "<code>sim calibrate</code> and re-run the scenarios.</p>")
-        return "\n".join(out)
-    try:
-        data = yaml.safe_load(calibrated.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        out.append(f"<p class=note>{esc(calibrated)} cannot be read: {esc(exc)}</p>")
-        return "\n".join(out)
-    info = calibration_info(data)
-    out.append(f"<p>Calibrated parameters: <code>{esc(calibrated)}</code>"
-               + (f" ({esc(info)})" if info else "") + ".</p>")
-    report = fit_report(folder)
+        return "\n".join(out), []
+    out.append(f"<p>Calibrated parameters: <code>{esc(calibrated)}</code>, which the "
+               "baseline (and every scenario extending it) reads.</p>")
+    report = read_fit_report(folder / "fit_report.json")
     if report is None:
-        out.append("<p class=note>No fit report (JSON) next to calibrated.yaml: the error of "
-                   "each target is not shown.</p>")
-        return "\n".join(out)
-    rows, n_ok = [], 0
-    for t in report:
-        ok = t.get("within_tolerance")
-        n_ok += bool(ok)
-        rows.append([esc(t.get("id", "?")), esc(t.get("figure", t.get("quantity", ""))),
-                     esc(t.get("value", "")), esc(t.get("model", "")), esc(t.get("error", "")),
-                     esc(t.get("tolerance", "")), esc(t.get("unit", "")),
-                     "yes" if ok else ("no" if ok is not None else "?")])
-    out.append(f"<p>{n_ok} of {len(rows)} targets within tolerance.</p>")
-    out.append(table_html(["target", "figure", "value", "model", "error", "tolerance", "unit",
-                           "within"], rows))
-    return "\n".join(out)
+        out.append(f"<p class=note>No readable fit report (<code>"
+                   f"{esc(folder / 'fit_report.json')}</code>): the error of each target is "
+                   "not shown.</p>")
+        return "\n".join(out), []
+    prov = report.get("provenance", {})
+    if prov:
+        out.append("<ul>" + "".join(f"<li>{esc(k)}: {esc(v)}</li>" for k, v in prov.items())
+                   + "</ul>")
+    rows, n_pass = [], 0
+    for t in report["targets"]:
+        ok = bool(t.get("pass"))
+        n_pass += ok
+        unit = str(t.get("unit", ""))
+        verdict = "pass" if ok else ("FAIL (structural)" if t.get("structural_miss") else "FAIL")
+        rows.append([esc(t.get("id", "?")), f'<span class=text>{esc(t.get("figure", ""))}</span>',
+                     esc(t.get("kind", "")), f"{esc(t.get('value', ''))} {esc(unit)}",
+                     esc(t.get("tolerance", "")),
+                     f"{fmt(float(t['model_p50']), unit)} <span class=ci>["
+                     f"{fmt(float(t['model_p5']), unit)}, {fmt(float(t['model_p95']), unit)}]"
+                     "</span>",
+                     f"{float(t.get('error', float('nan'))):+.2f}", verdict])
+    out.append(f"<p><b>{n_pass} of {len(rows)} targets pass</b> (model median within "
+               "tolerance) at the point fit "
+               f"({esc(report.get('runs', '?'))} runs, seed {esc(report.get('seed', '?'))}).</p>")
+    figures = []
+    if report["targets"]:
+        from sim.plotting_calibration import calibration_targets
+
+        name, caption = "calibration_targets", ("Every calibration target: (model − target) in "
+                                                 "units of tolerance; grey where it is met.")
+        heading = plotting.title("calibrated baseline", int(report.get("runs", 0)),
+                                 int(report.get("seed", 0)), "Calibration targets")
+        out.append(figure_html(calibration_targets(report["targets"], heading), name, caption))
+        figures.append((name, caption))
+    out.append(table_html(["target", "figure", "kind", "value", "tolerance",
+                           "model median [5%, 95%]", "error [tolerances]", "result"], rows))
+    return "\n".join(out), figures
 
 
-def calibration_info(data: dict[str, Any]) -> str:
-    """Summarise a calibrated.yaml's provenance in one line (whatever of it is recorded)."""
-    meta = data.get("calibration") or data.get("provenance") or {}
-    if not isinstance(meta, dict):
-        return ""
-    keys = ("created_utc", "seed", "runs", "loss", "sim_version")
-    return ", ".join(f"{k} {meta[k]}" for k in keys if k in meta)
-
-
-def fit_report(folder: Path) -> list[dict[str, Any]] | None:
-    """Read the fit report's target rows from a JSON file in the calibration folder, if any."""
-    for f in sorted(folder.glob("*.json")):
-        try:
-            data = json.loads(f.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        rows = data.get("targets") if isinstance(data, dict) else None
-        if isinstance(rows, list) and all(isinstance(r, dict) for r in rows):
-            return rows
-    return None
+def read_fit_report(path: Path) -> dict[str, Any] | None:
+    """Read `sim calibrate`'s fit_report.json, or None when it is absent or malformed."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    keys = ("id", "value", "tolerance", "model_p5", "model_p50", "model_p95")
+    rows = data.get("targets") if isinstance(data, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(r, dict) and all(k in r for k in keys)
+                                             for r in rows):
+        return None
+    return data
 
 
 def provenance_section(entries: Sequence[Entry], command: str) -> str:
@@ -487,7 +503,9 @@ def build_report(paths: Sequence[Path], calibration_dir: Path | None = Path("cal
         parts.append(html_text)
         index += extra
         sections.append(("comparison", "Comparison against the baseline"))
-    parts += [calibration_section(calibration_dir), provenance_section(entries, command)]
+    calibration_html, extra = calibration_section(calibration_dir)
+    index += extra
+    parts += [calibration_html, provenance_section(entries, command)]
     sections += [("calibration", "Calibration status"), ("provenance", "Provenance")]
     names = ", ".join(e.label for e in entries)
     created = datetime.now(UTC).isoformat(timespec="seconds")

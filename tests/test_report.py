@@ -192,13 +192,22 @@ def test_paired_table_matches_per_run_differences(folders, report):
 def test_single_calibrated_report_has_the_run_plots_and_the_fit(folders, tmp_path):
     cal = tmp_path / "calibration"
     cal.mkdir()
-    (cal / "calibrated.yaml").write_text("calibration: {seed: 3, runs: 64}\nworld: {}\n")
-    (cal / "fit_report.json").write_text(json.dumps({"targets": [
-        {"id": "S1", "figure": "lag 7 months", "value": 7.0, "model": 7.4, "error": 0.4,
-         "tolerance": 1.5, "unit": "months", "within_tolerance": True},
-        {"id": "S3", "figure": "output", "value": 445000, "model": 500000, "error": 55000,
-         "tolerance": 45000, "unit": "chips", "within_tolerance": False},
-    ]}))
+    (cal / "calibrated.yaml").write_text("world: {}\nuncertainties: {}\n")
+    # the layout `sim calibrate` writes (sim.calibration_report.report_json)
+    (cal / "fit_report.json").write_text(json.dumps({
+        "provenance": {"created_utc": "2026-11-23T00:00:00+00:00", "fit": "L-BFGS-B, loss 3.2"},
+        "runs": 64, "seed": 3, "loss": 3.2, "point_fit": {},
+        "targets": [
+            {"id": "S1", "figure": "lag 7 months", "kind": "point", "value": 7.0,
+             "tolerance": 1.5, "unit": "months", "model_p5": 5.9, "model_p50": 7.4,
+             "model_p95": 8.9, "error": 0.27, "pass": True, "structural_miss": None},
+            {"id": "S21", "figure": "Colossus 100,000 GPUs", "kind": "lower",
+             "value": 100000, "tolerance": 10000, "unit": "chips", "model_p5": 34096,
+             "model_p50": 41897, "model_p95": 51693, "error": -5.81, "pass": False,
+             "structural_miss": "no off-grid power option"},
+        ],
+        "target_definitions": [],
+    }))
     out = tmp_path / "one.html"
     assert invoke("report", folders["loosen_h200"], "--out", out, "--calibration", cal
                   ).exit_code == 0
@@ -207,8 +216,9 @@ def test_single_calibrated_report_has_the_run_plots_and_the_fit(folders, tmp_pat
                 "china_compute_sources"):
         assert f'id="fig-{fig}"' in text
     assert "Comparison against the baseline" not in text
-    assert "1 of 2 targets within tolerance" in text and "Not calibrated yet" not in text
-    assert "seed 3, runs 64" in text
+    assert "1 of 2 targets pass" in text and "Not calibrated yet" not in text
+    assert "64 runs, seed 3" in text and "L-BFGS-B, loss 3.2" in text
+    assert "FAIL (structural)" in text and 'id="fig-calibration_targets"' in text
 
 
 def bad_input(tmp_path, kind):
