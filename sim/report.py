@@ -140,6 +140,12 @@ def fmt(value: float, outcome: str) -> str:
     return f"{value:.2g}"
 
 
+def num(value: Any) -> str:
+    """Format a plain number: thousands separated, else three significant digits."""
+    v = float(value)
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+
+
 def signed(value: float, outcome: str) -> str:
     """Format a difference with its sign."""
     text = fmt(value, outcome)
@@ -156,10 +162,16 @@ def figure_html(fig: Figure, name: str, caption: str) -> str:
             "</figcaption></figure>")
 
 
-def table_html(header: Sequence[str], rows: Sequence[Sequence[str]], cls: str = "") -> str:
-    """Make a simple table; cells are already escaped HTML."""
-    head = "".join(f"<th>{h}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+def table_html(header: Sequence[str], rows: Sequence[Sequence[str]], cls: str = "",
+               left: Sequence[int] = (0,)) -> str:
+    """Make a simple table; cells are already escaped HTML; columns in `left` align left."""
+
+    def cell(tag: str, i: int, c: str) -> str:
+        return f"<{tag} class=l>{c}</{tag}>" if i in left else f"<{tag}>{c}</{tag}>"
+
+    head = "".join(cell("th", i, h) for i, h in enumerate(header))
+    body = "".join("<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>"
+                   for row in rows)
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
@@ -176,9 +188,7 @@ h1, h2, h3 { font-family: Helvetica, Arial, sans-serif; }
 h2 { border-bottom: 1px solid #999; padding-bottom: .2em; margin-top: 2em; }
 table { border-collapse: collapse; margin: .8em 0; font-size: 90%; }
 th, td { border: 1px solid #bbb; padding: .25em .5em; text-align: right; vertical-align: top; }
-th:first-child, td:first-child { text-align: left; }
-td.text, th.text { text-align: left; }
-table.scenarios td:nth-child(2) { text-align: left; max-width: 34em; }
+th.l, td.l { text-align: left; }
 thead th { background: #eee; }
 .ci { color: #555; font-size: 90%; white-space: nowrap; }
 figure { margin: 1.2em 0; page-break-inside: avoid; }
@@ -201,7 +211,7 @@ def scenarios_section(entries: Sequence[Entry]) -> str:
                      f"<code>{esc(e.results.path)}</code>"])
     return ("<h2 id=scenarios>Scenarios</h2>"
             + table_html(["scenario", "description", "runs", "seed", "sim", "results folder"],
-                         rows, "scenarios"))
+                         rows, "scenarios", left=(0, 1, 5)))
 
 
 def headline_section(entries: Sequence[Entry]) -> str:
@@ -414,12 +424,10 @@ def calibration_section(calibration_dir: Path | None) -> tuple[str, list[tuple[s
         n_pass += ok
         unit = str(t.get("unit", ""))
         verdict = "pass" if ok else ("FAIL (structural)" if t.get("structural_miss") else "FAIL")
-        rows.append([esc(t.get("id", "?")), f'<span class=text>{esc(t.get("figure", ""))}</span>',
-                     esc(t.get("kind", "")), f"{esc(t.get('value', ''))} {esc(unit)}",
-                     esc(t.get("tolerance", "")),
-                     f"{fmt(float(t['model_p50']), unit)} <span class=ci>["
-                     f"{fmt(float(t['model_p5']), unit)}, {fmt(float(t['model_p95']), unit)}]"
-                     "</span>",
+        rows.append([esc(t.get("id", "?")), esc(t.get("figure", "")), esc(t.get("kind", "")),
+                     f"{num(t['value'])} {esc(unit)}", num(t["tolerance"]),
+                     f"{num(t['model_p50'])} <span class=ci>[{num(t['model_p5'])}, "
+                     f"{num(t['model_p95'])}]</span>",
                      f"{float(t.get('error', float('nan'))):+.2f}", verdict])
     out.append(f"<p><b>{n_pass} of {len(rows)} targets pass</b> (model median within "
                "tolerance) at the point fit "
@@ -435,7 +443,8 @@ def calibration_section(calibration_dir: Path | None) -> tuple[str, list[tuple[s
         out.append(figure_html(calibration_targets(report["targets"], heading), name, caption))
         figures.append((name, caption))
     out.append(table_html(["target", "figure", "kind", "value", "tolerance",
-                           "model median [5%, 95%]", "error [tolerances]", "result"], rows))
+                           "model median [5%, 95%]", "error [tolerances]", "result"], rows,
+                          left=(0, 1, 2)))
     return "\n".join(out), figures
 
 
@@ -469,7 +478,7 @@ def provenance_section(entries: Sequence[Entry], command: str) -> str:
     return ("<h2 id=provenance>Provenance</h2>"
             + table_html(["scenario", "runs", "seed", "sim", "scenario sha256", "created (UTC)",
                           "wall time [s]", "backend", "chunk size", "library versions",
-                          "command"], rows)
+                          "command"], rows, left=(0, 9, 10))
             + "<p>A run's numbers depend only on the seed and the run index (not on chunking or "
               "backend), so the same command with the same versions reproduces them.</p>"
             + f"<p>This report: <code>{esc(command)}</code>, "

@@ -184,7 +184,7 @@ def test_paired_table_matches_per_run_differences(folders, report):
     b = pd.read_parquet(folders["loosen_h200"] / "runs.parquet")
     d = (b["capability_lag_months@2030-12"] - a["capability_lag_months@2030-12"]).median()
     text = report.read_text(encoding="utf-8")
-    row = re.search(r"<td>loosen_h200</td><td>2030-12</td><td>([^<]+)</td>", text)
+    row = re.search(r"<td class=l>loosen_h200</td><td>2030-12</td><td>([^<]+)</td>", text)
     assert row is not None
     assert row.group(1) == (f"{d:.1f}" if d < 0 else f"+{d:.1f}")
 
