@@ -152,9 +152,9 @@ def china_compute_sources(monthly: pd.DataFrame, heading: str,
         ax.errorbar(x[dec], (lower + y)[dec],
                     yerr=[np.clip(y[dec] - df["p5"].to_numpy()[dec], 0, None),
                           np.clip(df["p95"].to_numpy()[dec] - y[dec], 0, None)],
-                    fmt="none", ecolor="0.0", capsize=3, lw=0.8)
+                    fmt="none", color="0.0", ecolor="0.0", capsize=3, lw=0.8)
         base = lower + y
-    ax.errorbar([], [], yerr=[], fmt="none", ecolor="0.0", capsize=3, lw=0.8,
+    ax.errorbar([], [], yerr=[], fmt="none", color="0.0", ecolor="0.0", capsize=3, lw=0.8,
                 label="90% interval of each source (December)")
     ax.set_xlabel("Month")
     ax.set_ylabel("Chips reaching Chinese labs [H100e/month]")
@@ -358,7 +358,7 @@ def china_compute_sources_by_scenario(runs_by_scenario: Mapping[str, pd.DataFram
         q = per_run_total.groupby("year_end").quantile([0.05, 0.95]).unstack().reindex(years)
         ax.errorbar(x, bottom, yerr=[np.clip(bottom - q[0.05], 0, None),
                                      np.clip(q[0.95] - bottom, 0, None)],
-                    fmt="none", ecolor="0.0", capsize=3, lw=0.8,
+                    fmt="none", color="0.0", ecolor="0.0", capsize=3, lw=0.8,
                     label="90% interval of the total")
         ax.set_xticks(x, [y[:4] for y in years])
         ax.set_title(names[i], fontsize="medium")
