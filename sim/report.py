@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
 from matplotlib.figure import Figure
 
 from sim import plotting, tables
@@ -387,7 +388,46 @@ def comparison_section(entries: Sequence[Entry]) -> tuple[str, list[tuple[str, s
     return "\n".join(out), figures
 
 
-def calibration_section(calibration_dir: Path | None) -> tuple[str, list[tuple[str, str]]]:
+def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested dicts as {dotted.path: leaf}."""
+    if not isinstance(tree, dict):
+        return {prefix: tree}
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return out
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal values, numbers to a relative 1e-9."""
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(a)), abs(float(b)))
+    return a == b
+
+
+def calibration_differences(scenario: dict[str, Any], calibrated: dict[str, Any]) -> list[str]:
+    """List the calibrated values that a results folder's resolved scenario does not use.
+
+    Compares calibrated.yaml's ``world:`` point values and ``uncertainties:`` distributions with
+    the scenario that ran; returns one 'path: ran with X, calibrated Y' line per difference.
+    """
+    ran_world = flatten(scenario.get("world", {}), "world")
+    diffs = []
+    for path, value in flatten(calibrated.get("world") or {}, "world").items():
+        if path not in ran_world or not same(ran_world[path], value):
+            diffs.append(f"{path}: ran with {ran_world.get(path, 'nothing')}, calibrated {value}")
+    ran_unc = scenario.get("uncertainties") or {}
+    for path, dist in (calibrated.get("uncertainties") or {}).items():
+        ran = ran_unc.get(path)
+        if not isinstance(ran, dict) or not isinstance(dist, dict) or any(
+                not same(ran.get(k), v) for k, v in dist.items()):
+            diffs.append(f"{path}: ran with {ran if ran is not None else 'no distribution'}, "
+                         f"calibrated {dist}")
+    return diffs
+
+
+def calibration_section(calibration_dir: Path | None, entries: Sequence[Entry] = ()
+                        ) -> tuple[str, list[tuple[str, str]]]:
     """Whether the baseline is calibrated: the fit report's provenance and every target.
 
     Reads ``calibrated.yaml`` and ``fit_report.json`` as `sim calibrate` writes them; says
@@ -408,6 +448,22 @@ def calibration_section(calibration_dir: Path | None) -> tuple[str, list[tuple[s
         return "\n".join(out), []
     out.append(f"<p>Calibrated parameters: <code>{esc(calibrated)}</code>, which the "
                "baseline (and every scenario extending it) reads.</p>")
+    try:
+        cal_data = yaml.safe_load(calibrated.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        cal_data = None
+        out.append(f"<p class=note>{esc(calibrated)} cannot be read: {esc(exc)}</p>")
+    if isinstance(cal_data, dict) and entries:
+        rows = []
+        for e in entries:
+            diffs = calibration_differences(e.results.scenario, cal_data)
+            verdict = ("uses these calibrated values" if not diffs else
+                       f"<b>does not use them</b>: {len(diffs)} value(s) differ, e.g. "
+                       f"{esc(diffs[0])}")
+            rows.append([esc(e.label), verdict])
+        out.append("<p>Whether each results folder ran with these calibrated values "
+                   "(compared with its resolved scenario.yaml):</p>"
+                   + table_html(["scenario", "calibration used"], rows, left=(0, 1)))
     report = read_fit_report(folder / "fit_report.json")
     if report is None:
         out.append(f"<p class=note>No readable fit report (<code>"
@@ -512,7 +568,7 @@ def build_report(paths: Sequence[Path], calibration_dir: Path | None = Path("cal
         parts.append(html_text)
         index += extra
         sections.append(("comparison", "Comparison against the baseline"))
-    calibration_html, extra = calibration_section(calibration_dir)
+    calibration_html, extra = calibration_section(calibration_dir, entries)
     index += extra
     parts += [calibration_html, provenance_section(entries, command)]
     sections += [("calibration", "Calibration status"), ("provenance", "Provenance")]

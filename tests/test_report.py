@@ -192,7 +192,10 @@ def test_paired_table_matches_per_run_differences(folders, report):
 def test_single_calibrated_report_has_the_run_plots_and_the_fit(folders, tmp_path):
     cal = tmp_path / "calibration"
     cal.mkdir()
-    (cal / "calibrated.yaml").write_text("world: {}\nuncertainties: {}\n")
+    # the values the shipped baseline already holds: the folder counts as calibrated
+    (cal / "calibrated.yaml").write_text(
+        "world: {science: {algo_rate: 0.0376}}\nuncertainties:\n  world.science.algo_rate: "
+        "{dist: triangular, low: 0.0215, mode: 0.0376, high: 0.0602}\n")
     # the layout `sim calibrate` writes (sim.calibration_report.report_json)
     (cal / "fit_report.json").write_text(json.dumps({
         "provenance": {"created_utc": "2026-11-23T00:00:00+00:00", "fit": "L-BFGS-B, loss 3.2"},
@@ -219,6 +222,24 @@ def test_single_calibrated_report_has_the_run_plots_and_the_fit(folders, tmp_pat
     assert "1 of 2 targets pass" in text and "Not calibrated yet" not in text
     assert "64 runs, seed 3" in text and "L-BFGS-B, loss 3.2" in text
     assert "FAIL (structural)" in text and 'id="fig-calibration_targets"' in text
+    assert "uses these calibrated values" in text
+
+
+def test_calibration_differences_name_the_values_a_run_did_not_use(folders):
+    from sim.report import calibration_differences, load_entries
+
+    scenario = load_entries([folders["baseline"]])[0].results.scenario
+    calibrated = {"world": {"science": {"algo_rate": 0.0376}},
+                  "uncertainties": {"world.science.algo_rate": {
+                      "dist": "triangular", "low": 0.0215, "mode": 0.0376, "high": 0.0602}}}
+    assert calibration_differences(scenario, calibrated) == []
+    calibrated["world"]["science"]["algo_rate"] = 0.05
+    calibrated["uncertainties"]["world.science.algo_rate"]["high"] = 0.07
+    calibrated["uncertainties"]["world.huawei.yield_max"] = {"dist": "uniform", "low": 0.5,
+                                                             "high": 0.6}
+    diffs = calibration_differences(scenario, calibrated)
+    assert len(diffs) == 3
+    assert diffs[0].startswith("world.science.algo_rate: ran with 0.0376, calibrated 0.05")
 
 
 def bad_input(tmp_path, kind):
