@@ -193,6 +193,21 @@ def _grid(n: int, ncols: int) -> tuple[int, int]:
     return int(np.ceil(n / ncols)), ncols
 
 
+def _label_bottoms(axes: np.ndarray, n: int, xlabel: str) -> None:
+    """Hide the panels past n; give the lowest panel of each column its x tick labels and label.
+
+    Shared x axes show tick labels only on the last row; when that row is incomplete, the
+    panels above its gaps need them back.
+    """
+    nrows, ncols = axes.shape
+    for i, ax in enumerate(axes.flat):
+        if i >= n:
+            ax.set_visible(False)
+        elif i + ncols >= n:
+            ax.xaxis.set_tick_params(labelbottom=True)
+            ax.set_xlabel(xlabel)
+
+
 def fan_charts(monthly_by_scenario: Mapping[str, pd.DataFrame], outcome: str, heading: str,
                reference: str | None = "baseline", ncols: int = 3) -> Figure:
     """Small multiples of fan charts, one per scenario, on shared axes.
@@ -215,9 +230,9 @@ def fan_charts(monthly_by_scenario: Mapping[str, pd.DataFrame], outcome: str, he
     if reference in monthly_by_scenario:
         df = monthly_by_scenario[reference]
         ref = df[df["outcome"] == outcome]
+    _label_bottoms(axes, len(names), "Month")
     for i, ax in enumerate(axes.flat):
         if i >= len(names):
-            ax.set_visible(False)
             continue
         df = monthly_by_scenario[names[i]]
         df = df[df["outcome"] == outcome]
@@ -241,7 +256,6 @@ def fan_charts(monthly_by_scenario: Mapping[str, pd.DataFrame], outcome: str, he
                 texts.append(t)
     fig.legend(handles, texts, loc="outside lower center", ncols=min(5, len(texts)),
                frameon=False, fontsize="small")
-    fig.supxlabel("Month")
     fig.supylabel(label(outcome))
     fig.suptitle(heading)
     return fig
@@ -314,7 +328,9 @@ def parity_probability(curves: Mapping[str, pd.DataFrame], heading: str,
                 transform=ax.transAxes, ha="center", va="center", color="0.2")
     what = ("at parity or ahead" if within_months == 0
             else f"within {within_months:g} months of the US")
-    ax.set_ylim(-0.02, 1.02)
+    # small probabilities stay visible: the axis ends a little above the highest curve
+    high = min(1.0, max(0.1, 1.15 * top))
+    ax.set_ylim(-0.02 * high, high + 0.02 * high)
     ax.set_xlabel("Date")
     ax.set_ylabel(f"P(China {what} by date) [probability]")
     ax.set_title(heading)
@@ -339,9 +355,9 @@ def china_compute_sources_by_scenario(runs_by_scenario: Mapping[str, pd.DataFram
     nrows, ncols = _grid(len(names), ncols)
     fig = Figure(figsize=(3.6 * ncols, 2.6 * nrows + 0.8), layout="constrained")
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
+    _label_bottoms(axes, len(names), "Calendar year")
     for i, ax in enumerate(axes.flat):
         if i >= len(names):
-            ax.set_visible(False)
             continue
         totals = source_totals(runs_by_scenario[names[i]])
         years = sorted(totals["year_end"].unique())
@@ -366,7 +382,6 @@ def china_compute_sources_by_scenario(runs_by_scenario: Mapping[str, pd.DataFram
     handles, texts = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, texts, loc="outside lower center", ncols=4, frameon=False,
                fontsize="small")
-    fig.supxlabel("Calendar year")
     fig.supylabel("Chips reaching Chinese labs [million H100e/year]")
     fig.suptitle(heading)
     return fig

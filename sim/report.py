@@ -247,8 +247,13 @@ def headline_section(entries: Sequence[Entry]) -> str:
         parity = s["probabilities"]["china_parity_by"]
         body.append(["P(China at parity by) [probability]"]
                     + [f"{parity[y]:.1%}" if y in parity else "–" for y in ys])
-        out.append(f"<h3>{esc(e.label)}: {e.runs:,} runs, seed {e.seed}</h3>")
-        out.append(table_html(["outcome [unit]"] + ys, body))
+        heading = f"{esc(e.label)}: {e.runs:,} runs, seed {e.seed}"
+        table = table_html(["outcome [unit]"] + ys, body)
+        if len(entries) == 1:
+            out.append(f"<h3>{heading}</h3>{table}")
+        else:
+            out.append(f"<details><summary><b>{heading}</b>: every headline outcome"
+                       f"</summary>{table}</details>")
     out.append("<p>Flows (imports, domestic chips) are totals over the calendar year; stocks "
                "are December values.</p>")
     return "\n".join(out)
@@ -579,7 +584,8 @@ def build_report(paths: Sequence[Path], calibration_dir: Path | None = Path("cal
         "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
         '<meta name=viewport content="width=device-width, initial-scale=1">'
         f"<title>sim report: {esc(names)}</title><style>{STYLE}</style></head><body>"
-        f"<h1>US–China AI race: {esc(names)}</h1>"
+        f"<h1>US–China AI race: {esc(names if len(entries) <= 4 else f'{len(entries)} scenarios')}"
+        "</h1>"
         f"<p>Scenario simulator <code>sim</code> {esc(versions()['sim'])}, report made "
         f"{esc(created)}. Monte Carlo ensembles of an agent-based model; every number is a "
         "distribution over runs.</p>"
