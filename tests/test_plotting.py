@@ -72,8 +72,9 @@ def test_every_figure_names_scenario_runs_and_seed_and_has_units(results):
         for ax in fig.axes:
             if not ax.get_visible():
                 continue
-            x = " ".join(sib.get_xlabel() for sib in ax.get_shared_x_axes().get_siblings(ax))
-            x = x.strip() or (fig._supxlabel.get_text() if fig._supxlabel else "")
+            shared = {sib.get_xlabel() for sib in ax.get_shared_x_axes().get_siblings(ax)} - {""}
+            x = shared.pop() if len(shared) == 1 else ax.get_xlabel()
+            x = x or (fig._supxlabel.get_text() if fig._supxlabel else "")
             y = ax.get_ylabel() or (fig._supylabel.get_text() if fig._supylabel else "")
             # categorical rows (scenario names) are labelled on the first of shared axes
             has_ticklabels = [t.get_text() for sib in ax.get_shared_y_axes().get_siblings(ax)
