@@ -52,8 +52,12 @@ def load(path: str, runs: int | None, seed: int | None, sets: tuple[str, ...]) -
 def progress_bar() -> Progress:
     """One progress bar over runs (drawn only on a terminal)."""
     return Progress(
-        TextColumn("[progress.description]{task.description}"), BarColumn(),
-        MofNCompleteColumn(), TimeElapsedColumn(), console=err_console, transient=True,
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
     )
 
 
@@ -64,7 +68,8 @@ def run_with_progress(scenario: Any, label: str, chunk_size: int) -> Any:
     with progress_bar() as bar:
         task = bar.add_task(label, total=scenario.run.runs)
         return run_ensemble(
-            scenario, chunk_size=chunk_size,
+            scenario,
+            chunk_size=chunk_size,
             progress=lambda done, total: bar.update(task, completed=done),
         )
 
@@ -85,15 +90,19 @@ def summary_table(summary: dict[str, Any], outcomes: tuple[str, ...]) -> Table:
     from sim.metrics import OUTCOMES
 
     years = list(next(iter(summary["outcomes"].values())).keys())
-    table = Table(title=f"{summary['scenario']}: {summary['runs']:,} runs, seed {summary['seed']} "
-                  "— median [5%, 95%]")
+    table = Table(
+        title=f"{summary['scenario']}: {summary['runs']:,} runs, seed {summary['seed']} "
+        "— median [5%, 95%]"
+    )
     table.add_column("outcome [unit]", no_wrap=True)
     for y in years:
         table.add_column(y, justify="right")
     for name in outcomes:
         stats = summary["outcomes"][name]
-        cells = [f"{fmt(stats[y]['p50'], name)} [{fmt(stats[y]['p5'], name)}, "
-                 f"{fmt(stats[y]['p95'], name)}]" for y in years]
+        cells = [
+            f"{fmt(stats[y]['p50'], name)} [{fmt(stats[y]['p5'], name)}, {fmt(stats[y]['p95'], name)}]"
+            for y in years
+        ]
         table.add_row(f"{name} [{OUTCOMES[name][1]}]", *cells)
     parity = summary["probabilities"]["china_parity_by"]
     table.add_row("P(China at parity by)", *[f"{parity[y]:.1%}" for y in years])
@@ -108,17 +117,42 @@ def main() -> None:
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--runs", type=click.IntRange(min=1), help="Monte Carlo runs [default: the file's run.runs, 1000].")
+@click.option(
+    "--runs",
+    type=click.IntRange(min=1),
+    help="Monte Carlo runs [default: the file's run.runs, 1000].",
+)
 @click.option("--seed", type=click.IntRange(min=0), help="Seed [default: the file's run.seed].")
-@click.option("--out", type=click.Path(file_okay=False), help="Results folder [default: results/<name>-<time>].")
-@click.option("--chunk-size", type=click.IntRange(min=1), default=5000, show_default=True,
-              help="Runs stepped together; never changes a number.")
-@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
-              help="Override any field, e.g. policy.us.export.h200.cap_units=500000.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Results folder [default: results/<name>-<time>].",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=5000,
+    show_default=True,
+    help="Runs stepped together; never changes a number.",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Override any field, e.g. policy.us.export.h200.cap_units=500000.",
+)
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @handle_errors
-def run(scenario: str, runs: int | None, seed: int | None, out: str | None, chunk_size: int,
-        sets: tuple[str, ...], no_plots: bool) -> None:
+def run(
+    scenario: str,
+    runs: int | None,
+    seed: int | None,
+    out: str | None,
+    chunk_size: int,
+    sets: tuple[str, ...],
+    no_plots: bool,
+) -> None:
     """Run SCENARIO as a Monte Carlo ensemble and write a results folder."""
     from sim.metrics import HEADLINE
     from sim.results import default_out, summary_dict, write_run_results
@@ -126,8 +160,7 @@ def run(scenario: str, runs: int | None, seed: int | None, out: str | None, chun
     sc = load(scenario, runs, seed, sets)
     result = run_with_progress(sc, f"{sc.name}", chunk_size)
     target = Path(out) if out else default_out("", sc.name)
-    write_run_results(result, target, plots=not no_plots,
-                      command="sim run " + " ".join(sys.argv[2:]))
+    write_run_results(result, target, plots=not no_plots, command="sim run " + " ".join(sys.argv[2:]))
     console.print(summary_table(summary_dict(result), HEADLINE))
     console.print(f"results: {target}  ({result.wall_time_s:.1f} s for {result.runs:,} runs)")
 
@@ -135,13 +168,16 @@ def run(scenario: str, runs: int | None, seed: int | None, out: str | None, chun
 @main.command()
 @click.argument("a", type=click.Path(dir_okay=False))
 @click.argument("b", type=click.Path(dir_okay=False))
-@click.option("--runs", type=click.IntRange(min=1), help="Runs of each scenario [default: A's run.runs].")
+@click.option(
+    "--runs", type=click.IntRange(min=1), help="Runs of each scenario [default: A's run.runs]."
+)
 @click.option("--seed", type=click.IntRange(min=0), help="Seed shared by both [default: A's run.seed].")
 @click.option("--out", type=click.Path(file_okay=False), help="Results folder.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=5000, show_default=True)
 @handle_errors
-def compare(a: str, b: str, runs: int | None, seed: int | None, out: str | None,
-            chunk_size: int) -> None:
+def compare(
+    a: str, b: str, runs: int | None, seed: int | None, out: str | None, chunk_size: int
+) -> None:
     """Paired effect of scenario B against A on the same random draws (B - A)."""
     from sim.compare import paired_differences
     from sim.metrics import HEADLINE, OUTCOMES
@@ -155,8 +191,14 @@ def compare(a: str, b: str, runs: int | None, seed: int | None, out: str | None,
     ra = run_with_progress(sa, sa.name, chunk_size)
     rb = run_with_progress(sb, sb.name, chunk_size)
     diff = paired_differences(ra, rb)
-    body = {"a": summary_dict(ra), "b": summary_dict(rb), "runs": runs, "seed": seed,
-            "difference": "b - a", **diff}
+    body = {
+        "a": summary_dict(ra),
+        "b": summary_dict(rb),
+        "runs": runs,
+        "seed": seed,
+        "difference": "b - a",
+        **diff,
+    }
     target = Path(out) if out else default_out("vs-" + sa.name, sb.name)
 
     def fill(tmp: Path) -> None:
@@ -167,8 +209,10 @@ def compare(a: str, b: str, runs: int | None, seed: int | None, out: str | None,
 
     atomic_folder(target, fill)
     years = list(diff["probabilities"]["china_parity_by"].keys())
-    table = Table(title=f"{sb.name} - {sa.name}: paired difference, {runs:,} runs, seed {seed} "
-                  "— median [5%, 95%] (mean)")
+    table = Table(
+        title=f"{sb.name} - {sa.name}: paired difference, {runs:,} runs, seed {seed} "
+        "— median [5%, 95%] (mean)"
+    )
     table.add_column("outcome [unit]", no_wrap=True)
     for y in years:
         table.add_column(y, justify="right")
@@ -176,8 +220,10 @@ def compare(a: str, b: str, runs: int | None, seed: int | None, out: str | None,
         cells = []
         for y in years:
             s = diff["outcomes"][name][y]
-            cells.append(f"{fmt(s['p50'], name)} [{fmt(s['p5'], name)}, {fmt(s['p95'], name)}] "
-                         f"({fmt(s['mean'], name)})")
+            cells.append(
+                f"{fmt(s['p50'], name)} [{fmt(s['p5'], name)}, {fmt(s['p95'], name)}] "
+                f"({fmt(s['mean'], name)})"
+            )
         table.add_row(f"{name} [{OUTCOMES[name][1]}]", *cells)
     parity = diff["probabilities"]["china_parity_by"]
     table.add_row("P(parity by): b - a", *[f"{parity[y]['difference']:+.1%}" for y in years])
@@ -203,15 +249,21 @@ def validate(files: tuple[str, ...]) -> None:
             continue
         for warning in plausibility_warnings(sc):
             err_console.print(f"[yellow]warning:[/] {f}: {warning}", highlight=False)
-        console.print(f"ok: {f} ({sc.name}: {sc.run.start} to {sc.run.end}, "
-                      f"{len(sc.uncertainties)} uncertainties)")
+        console.print(
+            f"ok: {f} ({sc.name}: {sc.run.start} to {sc.run.end}, {len(sc.uncertainties)} uncertainties)"
+        )
     if failed:
         sys.exit(2)
 
 
 @main.command()
-@click.option("--out", type=click.Path(dir_okay=False), default="scenarios/schema.json",
-              show_default=True, help="Where to write the JSON schema.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default="scenarios/schema.json",
+    show_default=True,
+    help="Where to write the JSON schema.",
+)
 def schema(out: str) -> None:
     """Write the scenario JSON schema (editors use it to complete and check fields)."""
     from sim.scenario import write_schema

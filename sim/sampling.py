@@ -45,8 +45,11 @@ def ppf(dist: Any, u: np.ndarray) -> np.ndarray:
         return dist.low + (dist.high - dist.low) * u
     if kind == "normal":
         x = dist.mean + dist.sd * special.ndtri(u)
-        return np.clip(x, dist.low if dist.low is not None else -np.inf,
-                       dist.high if dist.high is not None else np.inf)
+        return np.clip(
+            x,
+            dist.low if dist.low is not None else -np.inf,
+            dist.high if dist.high is not None else np.inf,
+        )
     if kind == "lognormal":
         return dist.median * np.exp(dist.sigma * special.ndtri(u))
     if kind == "triangular":
@@ -62,8 +65,9 @@ def ppf(dist: Any, u: np.ndarray) -> np.ndarray:
     raise ValueError(f"unknown distribution {kind!r}")
 
 
-def sample_uncertainties(uncertainties: dict[str, Any], seed: int, run_start: int,
-                         n_runs: int) -> dict[str, np.ndarray]:
+def sample_uncertainties(
+    uncertainties: dict[str, Any], seed: int, run_start: int, n_runs: int
+) -> dict[str, np.ndarray]:
     """Draw every uncertain parameter for a block of runs: {dotted path: values (n_runs,)}."""
     return {
         path: ppf(dist, uniforms(seed, f"param:{path}", run_start, n_runs))
