@@ -279,3 +279,10 @@ def test_every_field_has_a_description():
     walk(schema, "scenario")
     for name, definition in schema["$defs"].items():
         walk(definition, name)
+
+
+def test_parameter_reference_is_current():
+    from sim.reference import render
+
+    page = (ROOT / "docs" / "parameters.md").read_text()
+    assert page == render(), "run `python -m sim.reference` and commit docs/parameters.md"
