@@ -286,3 +286,14 @@ def test_parameter_reference_is_current():
 
     page = (ROOT / "docs" / "parameters.md").read_text()
     assert page == render(), "run `python -m sim.reference` and commit docs/parameters.md"
+
+
+def test_readme_scenario_example_is_valid(tmp_path):
+    text = (ROOT / "README.md").read_text()
+    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "baseline.yaml").write_text((ROOT / "scenarios" / "baseline.yaml").read_text())
+    path = tmp_path / "my.yaml"
+    path.write_text(block)
+    sc = load_scenario(path)
+    assert sc.policy.us.export.h200.cap_units == 890000
+    assert sc.timeline[0].set == {"us.export.h200.cap_units": 445000}
