@@ -263,7 +263,8 @@ class Lab(mesa.Agent):
         queued = nation.queue.get(self.key, 0.0)
         soon = p(f"{b}.chip_lead_months")
         coming = queued * np.minimum(1.0, soon * nation.delivery_ratio)
-        free_kw = np.maximum((self.power_gw + coming) * 1e6 - self.power_need_kw(), 0.0)
+        need_kw = self.power_need_kw()
+        free_kw = np.maximum((self.power_gw + coming) * 1e6 - need_kw, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             max_money = np.where(kw_per_busd > 0, free_kw / kw_per_busd, 0.0)
         spend = np.minimum(chip_money, max_money)
@@ -275,7 +276,7 @@ class Lab(mesa.Agent):
         with np.errstate(divide="ignore", invalid="ignore"):
             chip_busd_per_gw = np.where(kw_per_busd > 0, 1e6 / kw_per_busd, 20.0)
         horizon = p(f"{b}.power_lookahead_months")
-        target = self.power_need_kw() * 1e-6 + budget * p(f"{b}.share_chips") * horizon / (
+        target = need_kw * 1e-6 + budget * p(f"{b}.share_chips") * horizon / (
             chip_busd_per_gw + capex_kusd_per_kw
         )
         self.power_request = np.maximum(target - self.power_gw - queued, 0.0)

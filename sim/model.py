@@ -102,6 +102,7 @@ class RaceModel(mesa.Model):
         self.history: dict[str, list[np.ndarray]] = {name: [] for name in SERIES}
         self.history["lab_capability_max"] = []
         self.last: dict[str, Any] = {}
+        self._offers: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
 
         self.nations = {key: Nation(self, key) for key in ("us", "china")}
         self.makers = {key: ChipMaker(self, key) for key in ("nvidia", "huawei")}
@@ -183,10 +184,16 @@ class RaceModel(mesa.Model):
 
     def offer(self, nation: str) -> tuple[np.ndarray, np.ndarray]:
         """Price [thousand USD/chip] and expected fill [0-1] per chip type for a nation's buyers."""
-        p_nv, f_nv = self.makers["nvidia"].quote(nation)
-        p_hw, f_hw = self.makers["huawei"].quote(nation)
-        made_by_nv = np.isfinite(p_nv)
-        return np.where(made_by_nv, p_nv, p_hw), np.where(made_by_nv, f_nv, f_hw)
+        key = (self.t, nation)
+        if key not in self._offers:  # one quote per nation and month, shared by its labs
+            p_nv, f_nv = self.makers["nvidia"].quote(nation)
+            p_hw, f_hw = self.makers["huawei"].quote(nation)
+            made_by_nv = np.isfinite(p_nv)
+            self._offers = {
+                **{k: v for k, v in self._offers.items() if k[0] == self.t},
+                key: (np.where(made_by_nv, p_nv, p_hw), np.where(made_by_nv, f_nv, f_hw)),
+            }
+        return self._offers[key]
 
     def deliveries(self, lab: Lab) -> tuple[np.ndarray, np.ndarray]:
         """Chips a lab received this month [chips by type] and what it paid [billion USD]."""

@@ -181,7 +181,10 @@ def algo_progress(
     """
     r = np.maximum(np.asarray(researchers, dtype=float), 1e-9) / ref_researchers
     c = np.maximum(np.asarray(compute, dtype=float), 1e-9) / ref_compute
-    step = np.asarray(rate) * np.power(r, talent_elasticity) * np.power(c, compute_elasticity)
+    # exp(a log r) rather than r**a: the same value, several times faster on arrays of exponents
+    step = np.asarray(rate) * np.exp(
+        np.asarray(talent_elasticity) * np.log(r) + np.asarray(compute_elasticity) * np.log(c)
+    )
     return np.maximum(step * (1.0 + shock), 0.0)
 
 

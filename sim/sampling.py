@@ -25,11 +25,15 @@ def _key(seed: int, name: str, month: int) -> np.ndarray:
 
 
 def uniforms(seed: int, name: str, run_start: int, n_runs: int, month: int = _ANY_MONTH) -> np.ndarray:
-    """Uniforms on (0, 1) for runs run_start..run_start+n_runs-1 of one stream [-], shape (n_runs,)."""
+    """Uniforms on (0, 1) for runs run_start..run_start+n_runs-1 of one stream [-], shape (n_runs,).
+
+    Run i reads the i-th 64-bit output of the stream: Philox makes four outputs per counter, so
+    a block starting at run a jumps to counter a // 4 and drops the first a % 4 outputs.
+    """
     bits = np.random.Philox(key=_key(seed, name, month))
-    bits.advance(run_start)
-    # one Philox counter (4 x 64 bits) per run; its first double is the run's number
-    u = np.random.Generator(bits).random(4 * n_runs)[::4]
+    bits.advance(run_start // 4)
+    skip = run_start % 4
+    u = np.random.Generator(bits).random(skip + n_runs)[skip:]
     return np.clip(u, 1e-12, 1.0 - 1e-12)
 
 
