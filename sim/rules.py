@@ -256,18 +256,41 @@ def capability_lag(
 ) -> np.ndarray:
     """The capability lag in months at every month (DESIGN.md's headline outcome).
 
+    The same quantity as :func:`lag_at_end` at every month, computed for all months at once:
+    both running maxima are non-decreasing, so the first month at which one path reached a level
+    is the number of months it spent below that level.
+
     Args:
         us_path, china_path: frontier capability [log10 effective FLOP], shape (T, R).
         us_slope_before: US frontier growth before the start [log10/month].
 
     Returns:
-        Lag [months], shape (T, R); see :func:`lag_at_end`.
+        Lag [months], shape (T, R).
     """
     us_max = np.maximum.accumulate(us_path, axis=0)
     cn_max = np.maximum.accumulate(china_path, axis=0)
-    return np.stack(
-        [lag_at_end(us_max[: t + 1], cn_max[: t + 1], us_slope_before) for t in range(us_path.shape[0])]
-    )
+    months = np.arange(us_path.shape[0], dtype=float)[:, None]
+    behind = cn_max <= us_max
+    reached_us = _crossing(us_max, cn_max, us_slope_before)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reached_cn = _crossing(cn_max, us_max, np.inf)
+    return np.where(behind, months - reached_us, np.minimum(-(months - reached_cn), 0.0))
+
+
+def _crossing(path: np.ndarray, level: np.ndarray, slope_before: np.ndarray | float) -> np.ndarray:
+    """First month a non-decreasing path (T, R) reached level[t] (T, R), interpolated.
+
+    As :func:`first_reach`, for every month at once; meaningful where level[t] <= path[t].
+    """
+    below = (path[None, :, :] < level[:, None, :]).sum(axis=1)  # months spent below, (T, R)
+    k = np.minimum(below, path.shape[0] - 1)
+    here = np.take_along_axis(path, k, axis=0)
+    prev = np.take_along_axis(path, np.maximum(k - 1, 0), axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(here > prev, (level - prev) / (here - prev), 1.0)
+        before = (level - path[0]) / np.asarray(slope_before, dtype=float)
+    within = np.where(k > 0, k - 1 + np.clip(frac, 0.0, 1.0), 0.0)
+    return np.where(level <= path[0], before, within)
 
 
 def attractiveness(

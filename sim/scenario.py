@@ -660,13 +660,6 @@ class World(Strict):
     behaviour: Behaviour = Field(default_factory=Behaviour, description="Lab budget rules.")
     migration: Migration = Field(default_factory=Migration, description="Talent flows.")
 
-    @model_validator(mode="after")
-    def _labs_in_both_nations(self) -> World:
-        for nation in NATIONS:
-            if not any(lab.nation == nation for lab in self.labs.values()):
-                raise ValueError(f"world.labs has no lab in {nation}; add at least one")
-        return self
-
 
 # --------------------------------------------------------------------------- policy
 
@@ -1117,7 +1110,13 @@ def _fix_for(err: dict[str, Any]) -> str:
 
 
 def validate_dict(data: dict[str, Any], source: Path | None) -> Scenario:
-    """Validate a merged scenario dict, turning pydantic errors into one ScenarioError."""
+    """Validate a merged scenario dict, turning pydantic errors into one ScenarioError.
+
+    The given `world:` is merged over the default world first, so a file or `--set` can change
+    one field of a nation, a chip or a lab without restating the rest.
+    """
+    if isinstance(data.get("world"), dict):
+        data = {**data, "world": deep_merge(World().model_dump(), data["world"])}
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:

@@ -131,3 +131,15 @@ def test_attractiveness_falls_with_visa_cost():
     a = rules.attractiveness(np.array([100.0]), 0.5, 0.0, 300.0)
     b = rules.attractiveness(np.array([100.0]), 0.5, 300.0, 300.0)
     assert a[0] - b[0] == pytest.approx(1.0)
+
+
+def test_capability_lag_matches_month_by_month_definition():
+    rng = np.random.default_rng(0)
+    us = np.cumsum(rng.uniform(0.0, 0.2, size=(30, 50)), axis=0)
+    china = us - rng.uniform(-0.5, 1.5, size=(1, 50)) + rng.normal(0, 0.2, size=(30, 50))
+    fast = rules.capability_lag(us, china, 0.1)
+    us_max = np.maximum.accumulate(us, axis=0)
+    cn_max = np.maximum.accumulate(china, axis=0)
+    slow = np.stack([rules.lag_at_end(us_max[: t + 1], cn_max[: t + 1], 0.1) for t in range(30)])
+    assert np.allclose(fast, slow)
+    assert (fast < 0).any() and (fast > 0).any()

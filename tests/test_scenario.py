@@ -224,26 +224,14 @@ def test_distribution_rules(tmp_path):
     assert "mode" in err.problem
 
 
-def test_labs_needed_in_both_nations(tmp_path):
-    data = {
-        "name": "x",
-        "world": {
-            "labs": {
-                "a": {
-                    "nation": "us",
-                    "capital_busd": 1,
-                    "funding_busd_per_year": 1,
-                    "revenue_busd_per_year": 1,
-                    "power_gw": 0.1,
-                    "installed_h100e": {"h200": 5},
-                    "researchers": 1,
-                }
-            }
-        },
-    }
-    # a dict merges over the default labs, so replace them via a fresh file without defaults
-    sc_err = load_error(tmp_path, {**data, "world": {"labs": {}}})
-    assert "no lab in us" in sc_err.problem
+def test_one_field_of_a_default_block_can_be_overridden(tmp_path):
+    path = write(tmp_path, "s.yaml", {"name": "x", "world": {"us": {"ai_power_build_gw": 0.2}}})
+    sc = load_scenario(
+        path, parse_set(["world.chips.h200.price_kusd=20", "world.labs.xai.capital_busd=1"])
+    )
+    assert sc.world.us.ai_power_build_gw == 0.2 and sc.world.us.researchers == 6000
+    assert sc.world.chips.h200.price_kusd == 20 and sc.world.chips.h200.h100e == 1.0
+    assert sc.world.labs["xai"].capital_busd == 1 and "openai" in sc.world.labs
 
 
 def test_set_overrides_are_validated(tmp_path):
