@@ -220,12 +220,41 @@ class Lab(mesa.Agent):
         return powered * rules.total(self.units * self.model.spec["inference_h100e"])
 
     # phase 3 -------------------------------------------------------------------------------
+    def choose_chips(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Shares of chip money by type, from cost per useful H100e and expected fill.
+
+        Returns:
+            price [thousand USD/chip] (K, R); shares [-] (K, R); kW bought per billion USD (R,).
+        """
+        m = self.model
+        p = m.p
+        b = "world.behaviour"
+        spec = m.spec
+        nation = m.nations[self.nation]
+        price, avail = m.offer(self.nation)  # [thousand USD/chip], [0-1], shape (K, R)
+        capex_kusd_per_kw = p(f"world.{self.nation}.power_capex_busd_per_gw")  # B$/GW = k$/kW
+        w_inf = p(f"{b}.inference_weight")
+        value = (1.0 - w_inf) * spec["h100e"] + w_inf * spec["inference_h100e"]
+        subsidy = (
+            np.zeros((K, 1))
+            if self.nation == "us"
+            else (np.eye(K)[ASCEND][:, None] * nation.policy["china.domestic_subsidy"])
+        )
+        cost = (price + spec["kw_all_in"] * capex_kusd_per_kw * (1.0 - subsidy)) / value
+        if self.nation == "us":
+            avail = avail * US_BUYS[:, None]
+        shares = rules.choice_shares(cost, avail, p(f"{b}.choice_temperature"))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kw_per_busd = rules.total(
+                np.where(shares > 0, shares * 1e6 / price * spec["kw_all_in"], 0.0)
+            )
+        return price, shares, kw_per_busd
+
     def plan(self) -> None:
         """Split this month's budget between chips, power and researchers, and place orders."""
         m = self.model
         p = m.p
         b = "world.behaviour"
-        spec = m.spec
         nation = m.nations[self.nation]
         # state carried in from last month: power connected, chips retired, researchers kept;
         self.power_gw = self.power_gw + nation.delivered.get(self.key, 0.0)
@@ -242,24 +271,9 @@ class Lab(mesa.Agent):
         chip_money = budget * p(f"{b}.share_chips") * (1.0 - shift)
         talent_money = budget * (1.0 - p(f"{b}.share_chips") * (1.0 - shift))
 
-        price, avail = m.offer(self.nation)  # [thousand USD/chip], [0-1], shape (K, R)
-        w_inf = p(f"{b}.inference_weight")
-        value = (1.0 - w_inf) * spec["h100e"] + w_inf * spec["inference_h100e"]
-        subsidy = (
-            np.zeros((K, 1))
-            if self.nation == "us"
-            else (np.eye(K)[ASCEND][:, None] * nation.policy["china.domestic_subsidy"])
-        )
-        cost = (price + spec["kw_all_in"] * capex_kusd_per_kw * (1.0 - subsidy)) / value
-        if self.nation == "us":
-            avail = avail * US_BUYS[:, None]
-        shares = rules.choice_shares(cost, avail, p(f"{b}.choice_temperature"))
+        # every lab of a nation faces the same prices and fills, so the choice is computed once
+        price, shares, kw_per_busd = m.memo(("chip choice", self.nation), self.choose_chips)
 
-        # chips without power sit idle, so do not buy more than the power in sight can run
-        with np.errstate(divide="ignore", invalid="ignore"):
-            kw_per_busd = rules.total(
-                np.where(shares > 0, shares * 1e6 / price * spec["kw_all_in"], 0.0)
-            )
         queued = nation.queue.get(self.key, 0.0)
         soon = p(f"{b}.chip_lead_months")
         coming = queued * np.minimum(1.0, soon * nation.delivery_ratio)

@@ -102,7 +102,8 @@ class RaceModel(mesa.Model):
         self.history: dict[str, list[np.ndarray]] = {name: [] for name in SERIES}
         self.history["lab_capability_max"] = []
         self.last: dict[str, Any] = {}
-        self._offers: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._memo: dict[tuple, Any] = {}
+        self._memo_month = -1
 
         self.nations = {key: Nation(self, key) for key in ("us", "china")}
         self.makers = {key: ChipMaker(self, key) for key in ("nvidia", "huawei")}
@@ -184,16 +185,22 @@ class RaceModel(mesa.Model):
 
     def offer(self, nation: str) -> tuple[np.ndarray, np.ndarray]:
         """Price [thousand USD/chip] and expected fill [0-1] per chip type for a nation's buyers."""
-        key = (self.t, nation)
-        if key not in self._offers:  # one quote per nation and month, shared by its labs
-            p_nv, f_nv = self.makers["nvidia"].quote(nation)
-            p_hw, f_hw = self.makers["huawei"].quote(nation)
-            made_by_nv = np.isfinite(p_nv)
-            self._offers = {
-                **{k: v for k, v in self._offers.items() if k[0] == self.t},
-                key: (np.where(made_by_nv, p_nv, p_hw), np.where(made_by_nv, f_nv, f_hw)),
-            }
-        return self._offers[key]
+        p_nv, f_nv = self.makers["nvidia"].quote(nation)
+        p_hw, f_hw = self.makers["huawei"].quote(nation)
+        made_by_nv = np.isfinite(p_nv)
+        return np.where(made_by_nv, p_nv, p_hw), np.where(made_by_nv, f_nv, f_hw)
+
+    def memo(self, key: tuple, compute: Any) -> Any:
+        """This month's value of `compute()` under `key`, computed once and shared.
+
+        Used where every agent of a kind would compute the same thing from the same inputs
+        (the chip choice of a nation's labs); forgotten at the next month.
+        """
+        if self._memo_month != self.t:
+            self._memo, self._memo_month = {}, self.t
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def deliveries(self, lab: Lab) -> tuple[np.ndarray, np.ndarray]:
         """Chips a lab received this month [chips by type] and what it paid [billion USD]."""
