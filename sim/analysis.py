@@ -122,3 +122,24 @@ def parameter_label(path: str) -> str:
     """'dotted.path [unit]' for tables and axes."""
     unit = parameter_unit(path)
     return f"{path} [{unit}]" if unit else path
+
+
+def parse_year_end(text: str, scenario: Scenario, option: str = "--year") -> str:
+    """'YYYY-12' within the scenario's horizon; bad input raises ScenarioError."""
+    match = re.match(r"^\s*(\d{4})-(\d{1,2})\s*$", text or "")
+    if not match:
+        raise ScenarioError(None, option, f"cannot read {text!r} as a year-end",
+                            "write YYYY-12, e.g. 2028-12")
+    ref = parse_outcome_ref(f"capability_lag_months@{match.group(1)}-{match.group(2)}", option)
+    check_in_horizon(ref, scenario, option)
+    return ref.year_end
+
+
+def default_year_end(scenario: Scenario, preferred: str = "2028-12") -> str:
+    """`preferred` if the scenario simulates it, else its last year-end."""
+    labels = [label for label, _first, _dec in
+              year_ends(month_index(scenario.run.start), scenario.n_months)]
+    if not labels:
+        raise ScenarioError(None, "run.end", f"{scenario.name} simulates no December",
+                            "extend run.end to a December")
+    return preferred if preferred in labels else labels[-1]
