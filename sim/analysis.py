@@ -52,28 +52,41 @@ def parse_outcome_ref(text: str, option: str = "--outcome") -> OutcomeRef:
     """
     match = _REF.match(text or "")
     if not match:
-        raise ScenarioError(None, option, f"cannot read {text!r} as OUTCOME@YYYY-12",
-                            "write e.g. capability_lag_months@2028-12")
+        raise ScenarioError(
+            None,
+            option,
+            f"cannot read {text!r} as OUTCOME@YYYY-12",
+            "write e.g. capability_lag_months@2028-12",
+        )
     name, year, month = match.group(1), int(match.group(2)), int(match.group(3))
     if name not in OUTCOMES:
-        raise ScenarioError(None, option, f"unknown outcome {name!r}",
-                            f"use one of {', '.join(OUTCOMES)}")
+        raise ScenarioError(
+            None, option, f"unknown outcome {name!r}", f"use one of {', '.join(OUTCOMES)}"
+        )
     if month != 12:
-        raise ScenarioError(None, option, f"{year}-{month:02d} is not a year-end",
-                            f"outcomes are kept at year-ends: write {name}@{year}-12")
+        raise ScenarioError(
+            None,
+            option,
+            f"{year}-{month:02d} is not a year-end",
+            f"outcomes are kept at year-ends: write {name}@{year}-12",
+        )
     return OutcomeRef(name, f"{year}-12")
 
 
 def check_in_horizon(ref: OutcomeRef, scenario: Scenario, option: str = "--outcome") -> None:
     """Raise ScenarioError unless the reference's year-end lies in the scenario's horizon."""
-    labels = [label for label, _first, _dec in
-              year_ends(month_index(scenario.run.start), scenario.n_months)]
+    labels = [
+        label for label, _first, _dec in year_ends(month_index(scenario.run.start), scenario.n_months)
+    ]
     if ref.year_end not in labels:
         span = f"{labels[0]} to {labels[-1]}" if labels else "none"
-        raise ScenarioError(None, option,
-                            f"{ref.year_end} is outside {scenario.name}'s horizon "
-                            f"({scenario.run.start} to {scenario.run.end})",
-                            f"pick a year-end from {span}")
+        raise ScenarioError(
+            None,
+            option,
+            f"{ref.year_end} is outside {scenario.name}'s horizon "
+            f"({scenario.run.start} to {scenario.run.end})",
+            f"pick a year-end from {span}",
+        )
 
 
 # --------------------------------------------------------------------------- parameter units
@@ -128,8 +141,9 @@ def parse_year_end(text: str, scenario: Scenario, option: str = "--year") -> str
     """'YYYY-12' within the scenario's horizon; bad input raises ScenarioError."""
     match = re.match(r"^\s*(\d{4})-(\d{1,2})\s*$", text or "")
     if not match:
-        raise ScenarioError(None, option, f"cannot read {text!r} as a year-end",
-                            "write YYYY-12, e.g. 2028-12")
+        raise ScenarioError(
+            None, option, f"cannot read {text!r} as a year-end", "write YYYY-12, e.g. 2028-12"
+        )
     ref = parse_outcome_ref(f"capability_lag_months@{match.group(1)}-{match.group(2)}", option)
     check_in_horizon(ref, scenario, option)
     return ref.year_end
@@ -137,9 +151,11 @@ def parse_year_end(text: str, scenario: Scenario, option: str = "--year") -> str
 
 def default_year_end(scenario: Scenario, preferred: str = "2028-12") -> str:
     """`preferred` if the scenario simulates it, else its last year-end."""
-    labels = [label for label, _first, _dec in
-              year_ends(month_index(scenario.run.start), scenario.n_months)]
+    labels = [
+        label for label, _first, _dec in year_ends(month_index(scenario.run.start), scenario.n_months)
+    ]
     if not labels:
-        raise ScenarioError(None, "run.end", f"{scenario.name} simulates no December",
-                            "extend run.end to a December")
+        raise ScenarioError(
+            None, "run.end", f"{scenario.name} simulates no December", "extend run.end to a December"
+        )
     return preferred if preferred in labels else labels[-1]

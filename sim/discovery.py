@@ -36,8 +36,12 @@ from sim.scenario import Scenario
 DEFAULT_RUNS = 5000
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {
-    "<=": operator.le, ">=": operator.ge, "==": operator.eq, "!=": operator.ne,
-    "<": operator.lt, ">": operator.gt,
+    "<=": operator.le,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    ">": operator.gt,
 }
 _CONDITION = re.compile(r"^\s*(\S+?)\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*$")
 
@@ -68,18 +72,26 @@ def parse_condition(text: str) -> Condition:
     """
     match = _CONDITION.match(text or "")
     if not match:
-        raise ScenarioError(None, "--where", f"cannot read {text!r} as OUTCOME@YYYY-12 OP NUMBER",
-                            'write e.g. "capability_lag_months@2028-12 <= 0" '
-                            "(OP: <, <=, >, >=, ==, !=)")
+        raise ScenarioError(
+            None,
+            "--where",
+            f"cannot read {text!r} as OUTCOME@YYYY-12 OP NUMBER",
+            'write e.g. "capability_lag_months@2028-12 <= 0" (OP: <, <=, >, >=, ==, !=)',
+        )
     ref = parse_outcome_ref(match.group(1), "--where")
     try:
         threshold = float(match.group(3))
     except ValueError:
-        raise ScenarioError(None, "--where", f"{match.group(3)!r} is not a number",
-                            'compare with a number, e.g. "... <= 3"') from None
+        raise ScenarioError(
+            None,
+            "--where",
+            f"{match.group(3)!r} is not a number",
+            'compare with a number, e.g. "... <= 3"',
+        ) from None
     if not math.isfinite(threshold):
-        raise ScenarioError(None, "--where", f"{match.group(3)!r} is not a finite number",
-                            "compare with a finite number")
+        raise ScenarioError(
+            None, "--where", f"{match.group(3)!r} is not a finite number", "compare with a finite number"
+        )
     return Condition(ref, match.group(2), threshold)
 
 
@@ -104,9 +116,16 @@ class Box:
         return self.limits[self.limits["restricted"]]
 
 
-def prim_boxes(x: pd.DataFrame, y: np.ndarray, max_boxes: int = 3, min_coverage: float = 0.5,
-               peel_alpha: float = 0.05, paste_alpha: float = 0.05, mass_min: float = 0.05,
-               max_qp: float = 0.05) -> tuple[list[Box], pd.DataFrame]:
+def prim_boxes(
+    x: pd.DataFrame,
+    y: np.ndarray,
+    max_boxes: int = 3,
+    min_coverage: float = 0.5,
+    peel_alpha: float = 0.05,
+    paste_alpha: float = 0.05,
+    mass_min: float = 0.05,
+    max_qp: float = 0.05,
+) -> tuple[list[Box], pd.DataFrame]:
     """Find up to `max_boxes` PRIM boxes of the cases y == True in the space of x.
 
     Args:
@@ -132,15 +151,15 @@ def prim_boxes(x: pd.DataFrame, y: np.ndarray, max_boxes: int = 3, min_coverage:
     boxes: list[Box] = []
     frames = []
     if total == 0 or total == len(y):
-        return boxes, pd.DataFrame(columns=["box", "step", "coverage", "density", "mass",
-                                            "res_dim", "selected"])
+        return boxes, pd.DataFrame(
+            columns=["box", "step", "coverage", "density", "mass", "res_dim", "selected"]
+        )
     full_min, full_max = x.min(), x.max()
     with warnings.catch_warnings():
         # prim 1.0 predates pandas 3; keep its deprecation chatter out of our output
         warnings.filterwarnings("ignore", category=FutureWarning, module="prim")
         warnings.filterwarnings("ignore", category=DeprecationWarning, module="prim")
-        finder = prim.Prim(x, y, peel_alpha=peel_alpha, paste_alpha=paste_alpha,
-                           mass_min=mass_min)
+        finder = prim.Prim(x, y, peel_alpha=peel_alpha, paste_alpha=paste_alpha, mass_min=mass_min)
         explained = np.zeros(len(y), dtype=bool)
         for number in range(1, max_boxes + 1):
             left = int(y[~explained].sum())
@@ -161,11 +180,16 @@ def prim_boxes(x: pd.DataFrame, y: np.ndarray, max_boxes: int = 3, min_coverage:
             order = np.lexsort((-cover_left[ok], res, -dens))
             step = int(ok[order[0]])
             box.select(step)
-            frame = pd.DataFrame({
-                "box": number, "step": np.arange(len(traj)),
-                "coverage": traj["coverage"].astype(float), "density": traj["density"].astype(float),
-                "mass": traj["mass"].astype(float), "res_dim": traj["res dim"].astype(int),
-            })
+            frame = pd.DataFrame(
+                {
+                    "box": number,
+                    "step": np.arange(len(traj)),
+                    "coverage": traj["coverage"].astype(float),
+                    "density": traj["density"].astype(float),
+                    "mass": traj["mass"].astype(float),
+                    "res_dim": traj["res dim"].astype(int),
+                }
+            )
             frame["selected"] = frame["step"] == step
             frames.append(frame)
             # drop restrictions that are not significant (quasi-p above max_qp; Bryant & Lempert
@@ -177,24 +201,38 @@ def prim_boxes(x: pd.DataFrame, y: np.ndarray, max_boxes: int = 3, min_coverage:
             rows = []
             for name in x.columns:
                 restricted = name in chosen.index
-                rows.append({
-                    "parameter": name,
-                    "min": float(chosen.loc[name, "min"]) if restricted else float(full_min[name]),
-                    "max": float(chosen.loc[name, "max"]) if restricted else float(full_max[name]),
-                    "full_min": float(full_min[name]), "full_max": float(full_max[name]),
-                    "restricted": restricted,
-                    "qp": float(chosen.loc[name, "qp values"]) if restricted else np.nan,
-                })
+                rows.append(
+                    {
+                        "parameter": name,
+                        "min": float(chosen.loc[name, "min"]) if restricted else float(full_min[name]),
+                        "max": float(chosen.loc[name, "max"]) if restricted else float(full_max[name]),
+                        "full_min": float(full_min[name]),
+                        "full_max": float(full_max[name]),
+                        "restricted": restricted,
+                        "qp": float(chosen.loc[name, "qp values"]) if restricted else np.nan,
+                    }
+                )
             limits = pd.DataFrame(rows)
             inside = box.yi
             explained[inside] = True
-            found = Box(number, step, float(box.coverage), float(box.density), float(box.mass),
-                        int(len(inside)), int(y[inside].sum()), limits)
+            found = Box(
+                number,
+                step,
+                float(box.coverage),
+                float(box.density),
+                float(box.mass),
+                int(len(inside)),
+                int(y[inside].sum()),
+                limits,
+            )
             if not limits["restricted"].any() or found.density <= base_rate:
                 break  # the box explains nothing the remaining runs do not already show
             boxes.append(found)
-    trajectory = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["box", "step", "coverage", "density", "mass", "res_dim", "selected"])
+    trajectory = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["box", "step", "coverage", "density", "mass", "res_dim", "selected"])
+    )
     trajectory = trajectory[trajectory["box"].isin([b.number for b in boxes])]
     return boxes, trajectory.reset_index(drop=True)
 
@@ -233,19 +271,50 @@ class Discovery:
             df.insert(2, "label", [parameter_label(p) for p in df["parameter"]])
             frames.append(df)
         if not frames:
-            return pd.DataFrame(columns=["box", "parameter", "label", "min", "max", "full_min",
-                                         "full_max", "restricted", "qp"])
+            return pd.DataFrame(
+                columns=[
+                    "box",
+                    "parameter",
+                    "label",
+                    "min",
+                    "max",
+                    "full_min",
+                    "full_max",
+                    "restricted",
+                    "qp",
+                ]
+            )
         return pd.concat(frames, ignore_index=True)
 
     def boxes_table(self) -> pd.DataFrame:
         """One row per box: coverage, density, mass, runs and cases inside, lift over the base rate."""
-        return pd.DataFrame([{
-            "box": b.number, "step": b.step, "coverage": b.coverage, "density": b.density,
-            "mass": b.mass, "n_runs": b.n_runs, "n_interest": b.n_interest,
-            "lift": b.density / self.base_rate if self.base_rate else np.nan,
-            "restricted": ", ".join(b.restricted()["parameter"]),
-        } for b in self.boxes], columns=["box", "step", "coverage", "density", "mass", "n_runs",
-                                         "n_interest", "lift", "restricted"])
+        return pd.DataFrame(
+            [
+                {
+                    "box": b.number,
+                    "step": b.step,
+                    "coverage": b.coverage,
+                    "density": b.density,
+                    "mass": b.mass,
+                    "n_runs": b.n_runs,
+                    "n_interest": b.n_interest,
+                    "lift": b.density / self.base_rate if self.base_rate else np.nan,
+                    "restricted": ", ".join(b.restricted()["parameter"]),
+                }
+                for b in self.boxes
+            ],
+            columns=[
+                "box",
+                "step",
+                "coverage",
+                "density",
+                "mass",
+                "n_runs",
+                "n_interest",
+                "lift",
+                "restricted",
+            ],
+        )
 
     def runs_table(self) -> pd.DataFrame:
         """Per run: the sampled parameters, the outcome and whether it is a case of interest."""
@@ -268,31 +337,50 @@ class Discovery:
             "sim_version": sim_version(),
             "runs": self.result.runs,
             "seed": self.result.seed,
-            "where": {"text": self.condition.text, "outcome": self.condition.ref.outcome,
-                      "year_end": self.condition.ref.year_end, "unit": self.condition.ref.unit,
-                      "op": self.condition.op, "threshold": self.condition.threshold},
-            "outcome_range": {"min": float(values.min()), "p5": float(np.quantile(values, 0.05)),
-                              "p50": float(np.quantile(values, 0.5)),
-                              "p95": float(np.quantile(values, 0.95)), "max": float(values.max())},
+            "where": {
+                "text": self.condition.text,
+                "outcome": self.condition.ref.outcome,
+                "year_end": self.condition.ref.year_end,
+                "unit": self.condition.ref.unit,
+                "op": self.condition.op,
+                "threshold": self.condition.threshold,
+            },
+            "outcome_range": {
+                "min": float(values.min()),
+                "p5": float(np.quantile(values, 0.05)),
+                "p50": float(np.quantile(values, 0.5)),
+                "p95": float(np.quantile(values, 0.95)),
+                "max": float(values.max()),
+            },
             "n_interest": self.n_interest,
             "base_rate": self.base_rate,
             "parameters": self.parameters,
             "settings": self.settings,
             "method": "PRIM (prim package: EMA Workbench's implementation), lenient1 objective; "
-                      "per box the densest trajectory step with coverage of the remaining cases "
-                      ">= min_coverage",
+            "per box the densest trajectory step with coverage of the remaining cases "
+            ">= min_coverage",
             "boxes": [
-                {**row, "limits": limits[limits["box"] == row["box"]].drop(columns="box")
-                 .to_dict(orient="records")}
+                {
+                    **row,
+                    "limits": limits[limits["box"] == row["box"]]
+                    .drop(columns="box")
+                    .to_dict(orient="records"),
+                }
                 for row in self.boxes_table().to_dict(orient="records")
             ],
         }
 
 
-def discover(scenario: Scenario, condition: Condition, runs: int | None = None,
-             seed: int | None = None, max_boxes: int = 3, min_coverage: float = 0.5,
-             progress: Callable[[int, int], None] | None = None,
-             chunk_size: int = 5000) -> Discovery:
+def discover(
+    scenario: Scenario,
+    condition: Condition,
+    runs: int | None = None,
+    seed: int | None = None,
+    max_boxes: int = 3,
+    min_coverage: float = 0.5,
+    progress: Callable[[int, int], None] | None = None,
+    chunk_size: int = 5000,
+) -> Discovery:
     """Run the ensemble and look for PRIM boxes of the runs where `condition` holds.
 
     Args:
@@ -308,21 +396,31 @@ def discover(scenario: Scenario, condition: Condition, runs: int | None = None,
     check_in_horizon(condition.ref, scenario, "--where")
     parameters = [p for p, d in scenario.uncertainties.items() if d.dist != "fixed"]
     if not parameters:
-        raise ScenarioError(None, "uncertainties", f"{scenario.name} declares no uncertainties",
-                            "add an uncertainties: block; PRIM restricts those parameters")
+        raise ScenarioError(
+            None,
+            "uncertainties",
+            f"{scenario.name} declares no uncertainties",
+            "add an uncertainties: block; PRIM restricts those parameters",
+        )
     runs = DEFAULT_RUNS if runs is None else int(runs)
-    result = run_ensemble(scenario, runs=runs, seed=seed, chunk_size=chunk_size,
-                          progress=progress)
+    result = run_ensemble(scenario, runs=runs, seed=seed, chunk_size=chunk_size, progress=progress)
     interest = condition.holds(condition.ref.values(result))
     x = pd.DataFrame({p: result.params[p] for p in parameters})
     boxes, trajectory = prim_boxes(x, interest, max_boxes=max_boxes, min_coverage=min_coverage)
-    settings = {"max_boxes": max_boxes, "min_coverage": min_coverage, "peel_alpha": 0.05,
-                "paste_alpha": 0.05, "mass_min": 0.05, "max_qp": 0.05}
+    settings = {
+        "max_boxes": max_boxes,
+        "min_coverage": min_coverage,
+        "peel_alpha": 0.05,
+        "paste_alpha": 0.05,
+        "mass_min": 0.05,
+        "max_qp": 0.05,
+    }
     return Discovery(condition, result, parameters, interest, boxes, trajectory, settings)
 
 
-def write_discovery(found: Discovery, out: Path, plots: bool = True,
-                    command: str = "sim discover") -> Path:
+def write_discovery(
+    found: Discovery, out: Path, plots: bool = True, command: str = "sim discover"
+) -> Path:
     """Write a complete discovery folder atomically.
 
     Files: discovery.json (condition, base rate, boxes with coverage, density and limits),
@@ -338,20 +436,27 @@ def write_discovery(found: Discovery, out: Path, plots: bool = True,
         write_json(tmp / "discovery.json", found.summary_dict())
         found.boxes_table().to_parquet(tmp / "boxes.parquet", index=False)
         found.limits_table().to_parquet(tmp / "limits.parquet", index=False)
-        found.trajectory.astype({"box": int, "step": int, "res_dim": int, "selected": bool}
-                                ).to_parquet(tmp / "trajectory.parquet", index=False)
+        found.trajectory.astype({"box": int, "step": int, "res_dim": int, "selected": bool}).to_parquet(
+            tmp / "trajectory.parquet", index=False
+        )
         found.runs_table().to_parquet(tmp / "runs.parquet", index=False)
         (tmp / "scenario.yaml").write_text(
             yaml.safe_dump(found.result.scenario.model_dump(mode="json"), sort_keys=False),
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         write_json(tmp / "manifest.json", manifest(found.result, command))
         if plots and found.boxes:
             from sim.plotting_analysis import trajectory_figure
 
             chosen = found.trajectory[found.trajectory["selected"]]
-            fig = trajectory_figure(found.trajectory, chosen, found.condition.text,
-                                    found.result.scenario.name, found.result.runs,
-                                    found.result.seed)
+            fig = trajectory_figure(
+                found.trajectory,
+                chosen,
+                found.condition.text,
+                found.result.scenario.name,
+                found.result.runs,
+                found.result.seed,
+            )
             fig.savefig(tmp / "trajectory.png", dpi=120)
 
     return atomic_folder(Path(out), fill)

@@ -23,13 +23,20 @@ def outcome_label(outcome: str) -> str:
 
 
 def heading(what: str, name: str, runs: int, seed: int) -> str:
-    """'<what>: <scenario> (N runs, seed S)'."""
-    return f"{what}: {name} ({runs:,} runs, seed {seed})"
+    """'<what>' over '<scenario> (N runs, seed S)'."""
+    return f"{what}\n{name} ({runs:,} runs, seed {seed})"
 
 
-def sweep_figure(stats: pd.DataFrame, parity: pd.DataFrame, path: str, year_end: str,
-                 name: str, runs: int, seed: int,
-                 outcomes: Sequence[str] = HEADLINE) -> Figure:
+def sweep_figure(
+    stats: pd.DataFrame,
+    parity: pd.DataFrame,
+    path: str,
+    year_end: str,
+    name: str,
+    runs: int,
+    seed: int,
+    outcomes: Sequence[str] = HEADLINE,
+) -> Figure:
     """Each outcome at one year-end against the swept lever: median, 50% and 90% bands.
 
     Args:
@@ -80,13 +87,19 @@ def _heat(ax: object, grid: pd.DataFrame, fmt: str, cbar_label: str, fig: Figure
     for i in range(data.shape[0]):
         for j in range(data.shape[1]):
             colour = "white" if data[i, j] > middle else "black"
-            ax.text(j, i, format(data[i, j], fmt), ha="center", va="center", fontsize=7,
-                    color=colour)
+            ax.text(j, i, format(data[i, j], fmt), ha="center", va="center", fontsize=7, color=colour)
     fig.colorbar(image, ax=ax, label=cbar_label)
 
 
-def sweep_heatmaps(stats: pd.DataFrame, parity: pd.DataFrame, paths: Sequence[str],
-                   year_end: str, name: str, runs: int, seed: int) -> Figure:
+def sweep_heatmaps(
+    stats: pd.DataFrame,
+    parity: pd.DataFrame,
+    paths: Sequence[str],
+    year_end: str,
+    name: str,
+    runs: int,
+    seed: int,
+) -> Figure:
     """Two-lever sweep: heat maps of the median lag and of P(parity by year_end).
 
     Args:
@@ -116,8 +129,7 @@ def sweep_heatmaps(stats: pd.DataFrame, parity: pd.DataFrame, paths: Sequence[st
     return fig
 
 
-def sobol_figure(indices: pd.DataFrame, what: str, name: str, evaluations: int,
-                 seed: int) -> Figure:
+def sobol_figure(indices: pd.DataFrame, what: str, name: str, evaluations: int, seed: int) -> Figure:
     """First-order and total Sobol indices per factor, with confidence intervals.
 
     Args:
@@ -130,10 +142,28 @@ def sobol_figure(indices: pd.DataFrame, what: str, name: str, evaluations: int,
     fig = Figure(figsize=(9, 0.45 * len(df) + 1.8), layout="constrained")
     ax = fig.add_subplot()
     h = 0.38
-    ax.barh(y + h / 2, df["ST"], h, xerr=df["ST_conf"], color="0.3", ecolor="0.0",
-            capsize=2, label="total effect (ST)")
-    ax.barh(y - h / 2, df["S1"], h, xerr=df["S1_conf"], color="0.75", ecolor="0.0",
-            capsize=2, hatch="//", edgecolor="0.2", label="first order (S1)")
+    ax.barh(
+        y + h / 2,
+        df["ST"],
+        h,
+        xerr=df["ST_conf"],
+        color="0.3",
+        ecolor="0.0",
+        capsize=2,
+        label="total effect (ST)",
+    )
+    ax.barh(
+        y - h / 2,
+        df["S1"],
+        h,
+        xerr=df["S1_conf"],
+        color="0.75",
+        ecolor="0.0",
+        capsize=2,
+        hatch="//",
+        edgecolor="0.2",
+        label="first order (S1)",
+    )
     ax.set_yticks(y, df["factor"], fontsize=8)
     ax.axvline(0.0, color="0.0", lw=0.8)
     ax.set_xlabel("Share of the outcome's variance [-] (bars: 95% confidence intervals)")
@@ -143,8 +173,9 @@ def sobol_figure(indices: pd.DataFrame, what: str, name: str, evaluations: int,
     return fig
 
 
-def trajectory_figure(trajectory: pd.DataFrame, chosen: pd.DataFrame, where: str, name: str,
-                      runs: int, seed: int) -> Figure:
+def trajectory_figure(
+    trajectory: pd.DataFrame, chosen: pd.DataFrame, where: str, name: str, runs: int, seed: int
+) -> Figure:
     """PRIM peeling trajectories: coverage against density, shaded by restricted dimensions.
 
     Args:
@@ -159,15 +190,35 @@ def trajectory_figure(trajectory: pd.DataFrame, chosen: pd.DataFrame, where: str
     scatter = None
     for k, (box, df) in enumerate(trajectory.groupby("box")):
         ax.plot(df["coverage"], df["density"], color="0.6", lw=0.8)
-        scatter = ax.scatter(df["coverage"], df["density"], c=df["res_dim"], cmap="Greys",
-                             edgecolors="0.0", linewidths=0.4, s=28,
-                             marker=markers[k % len(markers)], label=f"box {box} trajectory",
-                             vmin=0, vmax=max(1, trajectory["res_dim"].max()))
+        scatter = ax.scatter(
+            df["coverage"],
+            df["density"],
+            c=df["res_dim"],
+            cmap="Greys",
+            edgecolors="0.0",
+            linewidths=0.4,
+            s=28,
+            marker=markers[k % len(markers)],
+            label=f"box {box} trajectory",
+            vmin=0,
+            vmax=max(1, trajectory["res_dim"].max()),
+        )
     for _, row in chosen.iterrows():
-        ax.scatter([row["coverage"]], [row["density"]], s=160, facecolors="none",
-                   edgecolors="0.0", linewidths=1.5)
-        ax.annotate(f"box {int(row['box'])}", (row["coverage"], row["density"]),
-                    textcoords="offset points", xytext=(8, 6), fontsize=8)
+        ax.scatter(
+            [row["coverage"]],
+            [row["density"]],
+            s=160,
+            facecolors="none",
+            edgecolors="0.0",
+            linewidths=1.5,
+        )
+        ax.annotate(
+            f"box {int(row['box'])}",
+            (row["coverage"], row["density"]),
+            textcoords="offset points",
+            xytext=(8, 6),
+            fontsize=8,
+        )
     if scatter is not None:
         fig.colorbar(scatter, ax=ax, label="restricted parameters [count]")
     ax.set_xlim(-0.02, 1.02)
@@ -176,5 +227,5 @@ def trajectory_figure(trajectory: pd.DataFrame, chosen: pd.DataFrame, where: str
     ax.set_ylabel("Density: share of the box's runs that are cases of interest [-]")
     ax.set_title(heading(f"PRIM peeling trajectory for {where}", name, runs, seed))
     ax.grid(True, color="0.9")
-    ax.legend(loc="lower left", frameon=False, fontsize=8)
+    ax.legend(loc="upper left", frameon=False, fontsize=8)
     return fig

@@ -57,7 +57,8 @@ def check_samples(n: int) -> None:
         lower = 2 ** max(2, int(math.floor(math.log2(max(n, 1)))))
         raise SensitivityError(
             f"--samples {n}: Sobol' designs need a power of two (at least 4) "
-            f"(fix: use e.g. {lower} or {lower * 2})")
+            f"(fix: use e.g. {lower} or {lower * 2})"
+        )
 
 
 @dataclass
@@ -77,16 +78,28 @@ class SobolResult:
 
     def table(self) -> pd.DataFrame:
         """One row per factor, ranked by total index: factor, S1, S1_conf, ST, ST_conf, rank."""
-        df = pd.DataFrame({"factor": self.names, "S1": self.S1, "S1_conf": self.S1_conf,
-                           "ST": self.ST, "ST_conf": self.ST_conf})
+        df = pd.DataFrame(
+            {
+                "factor": self.names,
+                "S1": self.S1,
+                "S1_conf": self.S1_conf,
+                "ST": self.ST,
+                "ST_conf": self.ST_conf,
+            }
+        )
         df = df.sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
         df.insert(0, "rank", np.arange(1, len(df) + 1))
         return df
 
 
-def sobol_indices(names: Sequence[str], evaluate: Callable[[np.ndarray], np.ndarray],
-                  samples: int, seed: int, conf_level: float = 0.95,
-                  resamples: int = 200) -> SobolResult:
+def sobol_indices(
+    names: Sequence[str],
+    evaluate: Callable[[np.ndarray], np.ndarray],
+    samples: int,
+    seed: int,
+    conf_level: float = 0.95,
+    resamples: int = 200,
+) -> SobolResult:
     """First-order and total Sobol indices of `evaluate` over independent factors.
 
     Args:
@@ -104,26 +117,42 @@ def sobol_indices(names: Sequence[str], evaluate: Callable[[np.ndarray], np.ndar
 
     check_samples(samples)
     problem = {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
-    design = sobol_sample.sample(problem, samples, calc_second_order=False,
-                                 seed=derived_seed(seed, 1))
+    design = sobol_sample.sample(problem, samples, calc_second_order=False, seed=derived_seed(seed, 1))
     # keep quantiles off 0 and 1, where unbounded inverse CDFs are infinite
     design = np.clip(design, 1e-12, 1.0 - 1e-12)
     output = np.asarray(evaluate(design), dtype=float)
     if output.shape != (design.shape[0],):
         raise ValueError(f"evaluate returned shape {output.shape}, expected ({design.shape[0]},)")
     if not np.all(np.isfinite(output)):
-        raise SensitivityError("the outcome is not finite in some runs; Sobol indices need "
-                               "finite values (fix: pick another outcome or year)")
+        raise SensitivityError(
+            "the outcome is not finite in some runs; Sobol indices need "
+            "finite values (fix: pick another outcome or year)"
+        )
     if np.ptp(output) == 0.0:
         raise SensitivityError(
             f"the outcome takes the same value ({output[0]:g}) in every run, so it has no "
-            "variance to apportion (fix: pick an outcome or year that varies)")
-    si = sobol_analyze.analyze(problem, output, calc_second_order=False,
-                               num_resamples=resamples, conf_level=conf_level,
-                               seed=derived_seed(seed, 2))
-    return SobolResult(list(names), np.asarray(si["S1"]), np.asarray(si["S1_conf"]),
-                       np.asarray(si["ST"]), np.asarray(si["ST_conf"]), samples,
-                       design.shape[0], conf_level, design, output)
+            "variance to apportion (fix: pick an outcome or year that varies)"
+        )
+    si = sobol_analyze.analyze(
+        problem,
+        output,
+        calc_second_order=False,
+        num_resamples=resamples,
+        conf_level=conf_level,
+        seed=derived_seed(seed, 2),
+    )
+    return SobolResult(
+        list(names),
+        np.asarray(si["S1"]),
+        np.asarray(si["S1_conf"]),
+        np.asarray(si["ST"]),
+        np.asarray(si["ST_conf"]),
+        samples,
+        design.shape[0],
+        conf_level,
+        design,
+        output,
+    )
 
 
 # --------------------------------------------------------------------------- the model
@@ -140,8 +169,14 @@ class ModelEvaluator:
         chunk_size: runs stepped together; never changes a number.
     """
 
-    def __init__(self, scenario: Scenario, ref: OutcomeRef, seed: int,
-                 progress: Callable[[int, int], None] | None = None, chunk_size: int = 5000):
+    def __init__(
+        self,
+        scenario: Scenario,
+        ref: OutcomeRef,
+        seed: int,
+        progress: Callable[[int, int], None] | None = None,
+        chunk_size: int = 5000,
+    ):
         self.scenario = scenario
         self.ref = ref
         self.seed = int(seed)
@@ -150,8 +185,10 @@ class ModelEvaluator:
         self.chunk_size = chunk_size
         self.paths = [p for p, d in scenario.uncertainties.items() if d.dist != "fixed"]
         if not self.paths:
-            raise SensitivityError(f"{scenario.name} declares no uncertainties to apportion the "
-                                   "variance to (fix: add an uncertainties: block)")
+            raise SensitivityError(
+                f"{scenario.name} declares no uncertainties to apportion the "
+                "variance to (fix: add an uncertainties: block)"
+            )
 
     @property
     def names(self) -> list[str]:
@@ -175,22 +212,36 @@ class ModelEvaluator:
         for pos in range(d + 2):
             # pos 0: A; 1..d: AB^j (column j-1 from B); d + 1: B
             shocks_from_b = pos == d + 1 or pos - 1 == chance_col
-            draws = {path: ppf(self.scenario.uncertainties[path], blocks[:, pos, j])
-                     for j, path in enumerate(self.paths)}
-            tick = None if self.progress is None else (
-                lambda k, _t, base=done: self.progress(base + k, total))
-            result = run_ensemble(self.scenario, runs=n,
-                                  seed=self.seed_b if shocks_from_b else self.seed,
-                                  chunk_size=self.chunk_size, progress=tick, draws=draws)
+            draws = {
+                path: ppf(self.scenario.uncertainties[path], blocks[:, pos, j])
+                for j, path in enumerate(self.paths)
+            }
+            tick = (
+                None
+                if self.progress is None
+                else (lambda k, _t, base=done: self.progress(base + k, total))
+            )
+            result = run_ensemble(
+                self.scenario,
+                runs=n,
+                seed=self.seed_b if shocks_from_b else self.seed,
+                chunk_size=self.chunk_size,
+                progress=tick,
+                draws=draws,
+            )
             out[:, pos] = self.ref.values(result)
             done += n
         return out.reshape(-1)
 
 
-def model_sensitivity(scenario: Scenario, ref: OutcomeRef, samples: int = DEFAULT_SAMPLES,
-                      seed: int | None = None, conf_level: float = 0.95,
-                      progress: Callable[[int, int], None] | None = None
-                      ) -> tuple[SobolResult, ModelEvaluator]:
+def model_sensitivity(
+    scenario: Scenario,
+    ref: OutcomeRef,
+    samples: int = DEFAULT_SAMPLES,
+    seed: int | None = None,
+    conf_level: float = 0.95,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[SobolResult, ModelEvaluator]:
     """Sobol indices of an outcome over a scenario's declared uncertainties (and chance).
 
     Args:
@@ -215,13 +266,18 @@ def sensitivity_dict(result: SobolResult, evaluator: ModelEvaluator) -> dict[str
     sc = evaluator.scenario
     factors = []
     for row in result.table().itertuples(index=False):
-        factors.append({
-            "rank": int(row.rank), "factor": row.factor,
-            "label": CHANCE if row.factor == CHANCE else parameter_label(row.factor),
-            "distribution": evaluator.distribution(row.factor),
-            "S1": float(row.S1), "S1_conf": float(row.S1_conf),
-            "ST": float(row.ST), "ST_conf": float(row.ST_conf),
-        })
+        factors.append(
+            {
+                "rank": int(row.rank),
+                "factor": row.factor,
+                "label": CHANCE if row.factor == CHANCE else parameter_label(row.factor),
+                "distribution": evaluator.distribution(row.factor),
+                "S1": float(row.S1),
+                "S1_conf": float(row.S1_conf),
+                "ST": float(row.ST),
+                "ST_conf": float(row.ST_conf),
+            }
+        )
     y = result.output
     return {
         "scenario": sc.name,
@@ -235,18 +291,27 @@ def sensitivity_dict(result: SobolResult, evaluator: ModelEvaluator) -> dict[str
         "evaluations": result.evaluations,
         "conf_level": result.conf_level,
         "method": "SALib sobol: Saltelli design (scrambled Sobol' sequence, no second order), "
-                  "Jansen/Saltelli estimators, bootstrap confidence intervals",
-        "output": {"mean": float(y.mean()), "sd": float(y.std()),
-                   "p5": float(np.quantile(y, 0.05)), "p50": float(np.quantile(y, 0.5)),
-                   "p95": float(np.quantile(y, 0.95))},
+        "Jansen/Saltelli estimators, bootstrap confidence intervals",
+        "output": {
+            "mean": float(y.mean()),
+            "sd": float(y.std()),
+            "p5": float(np.quantile(y, 0.05)),
+            "p50": float(np.quantile(y, 0.5)),
+            "p95": float(np.quantile(y, 0.95)),
+        },
         "sum_S1": float(np.sum(result.S1)),
         "factors": factors,
     }
 
 
-def write_sensitivity(result: SobolResult, evaluator: ModelEvaluator, out: Any,
-                      plots: bool = True, command: str = "sim sensitivity",
-                      wall_time_s: float = 0.0) -> Any:
+def write_sensitivity(
+    result: SobolResult,
+    evaluator: ModelEvaluator,
+    out: Any,
+    plots: bool = True,
+    command: str = "sim sensitivity",
+    wall_time_s: float = 0.0,
+) -> Any:
     """Write a complete sensitivity folder atomically.
 
     Files: sensitivity.json, sensitivity.parquet (indices, ranked), design.parquet (every design
@@ -265,31 +330,42 @@ def write_sensitivity(result: SobolResult, evaluator: ModelEvaluator, out: Any,
     def fill(tmp: Path) -> None:
         write_json(tmp / "sensitivity.json", body)
         table = result.table()
-        table.insert(2, "label", [CHANCE if f == CHANCE else parameter_label(f)
-                                  for f in table["factor"]])
+        table.insert(
+            2, "label", [CHANCE if f == CHANCE else parameter_label(f) for f in table["factor"]]
+        )
         table.to_parquet(tmp / "sensitivity.parquet", index=False)
         d = len(evaluator.names)
         n = result.design.shape[0] // (d + 2)
         pos = np.tile(np.arange(d + 2), n)
-        design = {"sample": np.repeat(np.arange(n), d + 2),
-                  "matrix": np.where(pos == 0, "A", np.where(pos == d + 1, "B", "AB")),
-                  "column_from_B": [evaluator.names[p - 1] if 0 < p <= d else "" for p in pos]}
+        design = {
+            "sample": np.repeat(np.arange(n), d + 2),
+            "matrix": np.where(pos == 0, "A", np.where(pos == d + 1, "B", "AB")),
+            "column_from_B": [evaluator.names[p - 1] if 0 < p <= d else "" for p in pos],
+        }
         for j, path in enumerate(evaluator.paths):
             design[path] = ppf(sc.uncertainties[path], result.design[:, j])
         design[evaluator.ref.key] = result.output
         pd.DataFrame(design).to_parquet(tmp / "design.parquet", index=False)
         (tmp / "scenario.yaml").write_text(
-            yaml.safe_dump(sc.model_dump(mode="json"), sort_keys=False), encoding="utf-8")
-        write_json(tmp / "manifest.json", {
-            "command": command, "versions": versions(), "seed": evaluator.seed,
-            "shock_seed_b": evaluator.seed_b, "design_seed": derived_seed(evaluator.seed, 1),
-            "bootstrap_seed": derived_seed(evaluator.seed, 2), "runs": result.evaluations,
-            "wall_time_s": round(wall_time_s, 3)})
+            yaml.safe_dump(sc.model_dump(mode="json"), sort_keys=False), encoding="utf-8"
+        )
+        write_json(
+            tmp / "manifest.json",
+            {
+                "command": command,
+                "versions": versions(),
+                "seed": evaluator.seed,
+                "shock_seed_b": evaluator.seed_b,
+                "design_seed": derived_seed(evaluator.seed, 1),
+                "bootstrap_seed": derived_seed(evaluator.seed, 2),
+                "runs": result.evaluations,
+                "wall_time_s": round(wall_time_s, 3),
+            },
+        )
         if plots:
             from sim.plotting_analysis import sobol_figure
 
-            fig = sobol_figure(table, evaluator.ref.key, sc.name, result.evaluations,
-                               evaluator.seed)
+            fig = sobol_figure(table, evaluator.ref.key, sc.name, result.evaluations, evaluator.seed)
             fig.savefig(tmp / "sensitivity.png", dpi=120)
 
     return atomic_folder(Path(out), fill)
