@@ -55,12 +55,16 @@ def test_bad_conditions_are_refused(text, match):
         parse_condition(text)
 
 
-def test_prim_finds_a_planted_box():
-    rng = np.random.default_rng(2)
-    x = pd.DataFrame(rng.random((3000, 5)), columns=[f"x{i}" for i in range(5)])
+def planted(seed=2, n=3000):
+    rng = np.random.default_rng(seed)
+    x = pd.DataFrame(rng.random((n, 5)), columns=[f"x{i}" for i in range(5)])
     inside = (x["x0"] > 0.7) & (x["x2"] < 0.4)
-    noise = rng.random(3000) < 0.03  # a few cases of interest outside, a few misses inside
-    y = inside.to_numpy() ^ noise
+    noise = rng.random(n) < 0.03  # a few cases of interest outside, a few misses inside
+    return x, inside, inside.to_numpy() ^ noise
+
+
+def test_prim_finds_a_planted_box():
+    x, inside, y = planted()
     boxes, trajectory = prim_boxes(x, y, max_boxes=1)
     (box,) = boxes
     restricted = box.restricted().set_index("parameter")
@@ -71,6 +75,16 @@ def test_prim_finds_a_planted_box():
     best = (inside.to_numpy() & y).sum() / y.sum()
     assert box.coverage > 0.9 * best and box.density > 0.9
     assert trajectory["selected"].sum() == 1 and trajectory["coverage"].iloc[0] == 1.0
+
+
+def test_the_densest_step_with_enough_coverage_is_selected():
+    x, _inside, y = planted()
+    _boxes, trajectory = prim_boxes(x, y, max_boxes=1, min_coverage=0.8)
+    chosen = trajectory[trajectory["selected"]].iloc[0]
+    eligible = trajectory[trajectory["coverage"] >= 0.8]
+    assert chosen["coverage"] >= 0.8
+    assert chosen["density"] == eligible["density"].max()
+    assert chosen["step"] < trajectory["step"].max()  # not simply the last, densest step
 
 
 def test_no_case_of_interest_is_reported_not_a_crash():
