@@ -10,7 +10,9 @@ A box is judged by its *coverage* (the share of all cases of interest that fall 
 its *density* (the share of the runs inside it that are cases of interest). Peeling trades one
 for the other; each step is a point of the peeling trajectory. For each box this module selects
 the densest step whose coverage (of the cases not yet explained by earlier boxes) is at least
-``min_coverage``, then looks for the next box among the runs outside it.
+``min_coverage``, drops the restrictions that are not significant (quasi-p above 0.05), then
+looks for the next box among the runs outside it. It stops when a box would be no denser than
+the ensemble as a whole.
 """
 
 from __future__ import annotations
@@ -165,7 +167,9 @@ def prim_boxes(
             left = int(y[~explained].sum())
             if left == 0:
                 break
-            base_rate = left / int((~explained).sum())
+            # a box must hold the cases more densely than the runs left over and than the whole
+            # ensemble; a later box that only beats the leftovers is noise, not a scenario
+            bar = max(left / int((~explained).sum()), total / len(y))
             box = finder.find_box()
             if box is None:
                 break
@@ -225,8 +229,8 @@ def prim_boxes(
                 int(y[inside].sum()),
                 limits,
             )
-            if not limits["restricted"].any() or found.density <= base_rate:
-                break  # the box explains nothing the remaining runs do not already show
+            if not limits["restricted"].any() or found.density <= bar:
+                break
             boxes.append(found)
     trajectory = (
         pd.concat(frames, ignore_index=True)

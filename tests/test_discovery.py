@@ -74,6 +74,8 @@ def test_prim_finds_a_planted_box():
     # the noise puts some cases of interest outside the planted box: no box can cover those
     best = (inside.to_numpy() & y).sum() / y.sum()
     assert box.coverage > 0.9 * best and box.density > 0.9
+    # outside the planted box the cases are noise: no second box is denser than the ensemble
+    assert len(prim_boxes(x, y, max_boxes=3)[0]) == 1
     assert trajectory["selected"].sum() == 1 and trajectory["coverage"].iloc[0] == 1.0
 
 
