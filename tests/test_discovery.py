@@ -79,6 +79,20 @@ def test_prim_finds_a_planted_box():
     assert trajectory["selected"].sum() == 1 and trajectory["coverage"].iloc[0] == 1.0
 
 
+def test_a_later_box_must_be_denser_than_the_ensemble():
+    rng = np.random.default_rng(5)
+    x = pd.DataFrame(rng.random((4000, 4)), columns=[f"x{i}" for i in range(4)])
+    strong = (x["x0"] > 0.7) & (x["x2"] < 0.4)
+    # a weak pocket: 8% of the runs with x1 > 0.8 are cases too, 1% elsewhere
+    p_case = np.where(strong, 1.0, np.where(x["x1"] > 0.8, 0.08, 0.01))
+    y = rng.random(4000) < p_case
+    boxes, _ = prim_boxes(x, y, max_boxes=3)
+    assert len(boxes) >= 1 and set(boxes[0].restricted()["parameter"]) == {"x0", "x2"}
+    # the pocket beats the leftovers (about 2%) but not the ensemble (about 14%): no box for it
+    assert all(b.density > y.mean() for b in boxes)
+    assert len(boxes) == 1
+
+
 def test_the_densest_step_with_enough_coverage_is_selected():
     x, _inside, y = planted()
     _boxes, trajectory = prim_boxes(x, y, max_boxes=1, min_coverage=0.8)
