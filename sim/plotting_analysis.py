@@ -77,13 +77,26 @@ def sweep_figure(
     return fig
 
 
-def _heat(ax: object, grid: pd.DataFrame, fmt: str, cbar_label: str, fig: Figure) -> None:
+def _tick(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) and abs(value) >= 1000 else f"{value:.4g}"
+
+
+def _heat(
+    ax: object,
+    grid: pd.DataFrame,
+    fmt: str,
+    cbar_label: str,
+    fig: Figure,
+    limits: tuple[float, float] | None = None,
+) -> None:
     data = grid.to_numpy(dtype=float)
-    image = ax.imshow(data, origin="lower", aspect="auto", cmap="Greys")
-    ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns], rotation=45, fontsize=7)
-    ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index], fontsize=7)
+    vmin, vmax = limits if limits else (None, None)
+    image = ax.imshow(data, origin="lower", aspect="auto", cmap="Greys", vmin=vmin, vmax=vmax)
+    ax.set_xticks(range(grid.shape[1]), [_tick(v) for v in grid.columns], rotation=45, fontsize=7)
+    ax.set_yticks(range(grid.shape[0]), [_tick(v) for v in grid.index], fontsize=7)
     finite = data[np.isfinite(data)]
-    middle = (finite.min() + finite.max()) / 2 if finite.size else 0.0
+    low, high = limits if limits else ((finite.min(), finite.max()) if finite.size else (0.0, 0.0))
+    middle = (low + high) / 2
     for i in range(data.shape[0]):
         for j in range(data.shape[1]):
             colour = "white" if data[i, j] > middle else "black"
@@ -122,7 +135,7 @@ def sweep_heatmaps(
     ax.set_xlabel(parameter_label(col))
     ax.set_ylabel(parameter_label(row))
     ax = fig.add_subplot(1, 2, 2)
-    _heat(ax, par_grid, ".0%", "probability [-]", fig)
+    _heat(ax, par_grid, ".0%", "probability [-]", fig, limits=(0.0, 1.0))
     ax.set_title(f"P(China at parity by {year_end})")
     ax.set_xlabel(parameter_label(col))
     ax.set_ylabel(parameter_label(row))
