@@ -1,8 +1,9 @@
 """Global sensitivity: Sobol indices (SALib) of one outcome over the declared uncertainties.
 
 The first-order index S1 of a factor is the share of the outcome's variance its variation alone
-explains; the total index ST adds every interaction it takes part in, so 1 - ST is the share left
-if the factor were known exactly. Both are estimated with SALib: Saltelli's design drawn by
+explains (the expected reduction of the variance if it were known exactly); the total index ST
+adds every interaction it takes part in, so a factor with ST near 0 can be fixed anywhere in its
+range without changing the outcome. Both are estimated with SALib: Saltelli's design drawn by
 `SALib.sample.sobol` on the unit cube and `SALib.analyze.sobol` (Jansen/Saltelli estimators,
 bootstrap confidence intervals).
 
