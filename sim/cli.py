@@ -367,6 +367,12 @@ def sweep(
     target = Path(out) if out else default_out("sweep", sc.name)
     write_sweep(result, target, year, plots=not no_plots, command="sim sweep " + " ".join(sys.argv[2:]))
     console.print(sweep_table(result, year) if len(axes) == 1 else sweep_grid(result, year))
+    if len(result.points) > 1 and not result.has_effect():
+        err_console.print(
+            f"[yellow]warning:[/] no outcome changed in any run across the values: the lever has no "
+            f"effect in {sc.name} (is it switched on, e.g. policy.us.export.h200.allowed?)",
+            highlight=False,
+        )
     console.print(f"results: {target}  ({result.wall_time_s:.1f} s for {total:,} runs)")
 
 

@@ -16,7 +16,7 @@ import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -305,7 +305,6 @@ class SweepResult:
     points: list[SweepPoint]
     results: list[EnsembleResult]
     wall_time_s: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def scenario(self) -> Scenario:
@@ -326,6 +325,16 @@ class SweepResult:
     def paths(self) -> list[str]:
         """The swept dotted paths."""
         return [a.path for a in self.axes]
+
+    def has_effect(self) -> bool:
+        """Whether any outcome of any run differs between the points of the sweep."""
+        first = self.results[0]
+        for res in self.results[1:]:
+            for name, by_year in res.year_end.items():
+                for label, values in by_year.items():
+                    if not np.array_equal(values, first.year_end[name][label]):
+                        return True
+        return False
 
     def summary_dict(self) -> dict[str, Any]:
         """The content of sweep.json: for each point, the statistics summary.json holds."""

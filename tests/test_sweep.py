@@ -221,3 +221,15 @@ def test_bad_sweep_input_exits_2_without_a_folder(tmp_path, args, expected):
     assert result.exit_code == 2, result.output
     assert expected in result.output and "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_a_lever_without_effect_is_flagged(tmp_path):
+    # baseline does not allow H200 sales, so their cap changes nothing
+    args = ("sweep", SCENARIOS / "baseline.yaml", "--param", f"{CAP}=0,1000000", "--runs", 10)
+    result = invoke(*args, "--no-plots", "--out", tmp_path / "flat")
+    assert result.exit_code == 0, result.output
+    assert "no outcome changed in any run" in result.output
+    result = invoke(
+        "sweep", SCENARIOS / "loosen_h200.yaml", *args[3:], "--no-plots", "--out", tmp_path / "x"
+    )
+    assert "no outcome changed" not in result.output
