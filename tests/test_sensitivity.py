@@ -36,6 +36,16 @@ def test_ishigami_indices_come_out_right():
     assert result.evaluations == 4096 * 5
 
 
+def test_same_seed_same_indices_other_seed_other_design():
+    def evaluate(design):
+        return Ishigami.evaluate(-np.pi + 2.0 * np.pi * design)
+
+    a, b, c = (sens.sobol_indices(["x1", "x2", "x3"], evaluate, 256, seed) for seed in (1, 1, 2))
+    np.testing.assert_array_equal(a.design, b.design)
+    np.testing.assert_array_equal(a.ST_conf, b.ST_conf)  # the bootstrap is seeded too
+    assert not np.array_equal(a.design, c.design)
+
+
 def fake_run_ensemble(scenario, runs, seed, chunk_size, progress, draws):
     """Stands in for the model: y = a + 2 b + chance, where chance depends on (seed, run index)."""
     a, b = draws["world.science.distill_rate"], draws["world.science.compute_elasticity"]
