@@ -69,8 +69,11 @@ def title_many(names: Sequence[str], runs: Sequence[int], seeds: Sequence[int], 
     names = list(names)
     shown = ", ".join(names) if len(names) <= 4 else f"{len(names)} scenarios"
     runs_set, seed_set = sorted(set(runs)), sorted(set(seeds))
-    n = f"{runs_set[0]:,} runs each" if len(runs_set) == 1 else \
-        "runs " + "/".join(f"{r:,}" for r in runs)
+    n = (
+        f"{runs_set[0]:,} runs each"
+        if len(runs_set) == 1
+        else "runs " + "/".join(f"{r:,}" for r in runs)
+    )
     s = f"seed {seed_set[0]}" if len(seed_set) == 1 else "seeds " + "/".join(map(str, seeds))
     return f"{what}: {shown} ({n}, {s})"
 
@@ -124,8 +127,9 @@ def distributions(runs: pd.DataFrame, outcome: str, heading: str) -> Figure:
     return fig
 
 
-def china_compute_sources(monthly: pd.DataFrame, heading: str,
-                          runs: pd.DataFrame | None = None) -> Figure:
+def china_compute_sources(
+    monthly: pd.DataFrame, heading: str, runs: pd.DataFrame | None = None
+) -> Figure:
     """Where China's chips come from: legal imports, smuggled chips and domestic production.
 
     The top panel stacks each source's monthly mean (means add up, so the top edge is the mean
@@ -140,22 +144,47 @@ def china_compute_sources(monthly: pd.DataFrame, heading: str,
     fig = Figure(figsize=(8, 7.5 if runs is not None else 4.5), layout="constrained")
     ax = fig.add_subplot(2, 1, 1) if runs is not None else fig.add_subplot()
     base = None
-    for (name, text), colour, hatch in zip(CHINA_SOURCES, SOURCE_GREYS, SOURCE_HATCHES,
-                                           strict=True):
+    for (name, text), colour, hatch in zip(CHINA_SOURCES, SOURCE_GREYS, SOURCE_HATCHES, strict=True):
         df = monthly[monthly["outcome"] == name]
         x = pd.to_datetime(df["month"] + "-01")
         y = df["mean"].to_numpy(dtype=float)
         lower = np.zeros_like(y) if base is None else base
-        ax.fill_between(x, lower, lower + y, color=colour, hatch=hatch, edgecolor="0.1",
-                        lw=0.3, label=f"{text} (mean)")
+        ax.fill_between(
+            x,
+            lower,
+            lower + y,
+            color=colour,
+            hatch=hatch,
+            edgecolor="0.1",
+            lw=0.3,
+            label=f"{text} (mean)",
+        )
         dec = df["month"].str.endswith("-12").to_numpy()
-        ax.errorbar(x[dec], (lower + y)[dec],
-                    yerr=[np.clip(y[dec] - df["p5"].to_numpy()[dec], 0, None),
-                          np.clip(df["p95"].to_numpy()[dec] - y[dec], 0, None)],
-                    fmt="none", color="0.0", ecolor="0.0", capsize=3, lw=0.8)
+        ax.errorbar(
+            x[dec],
+            (lower + y)[dec],
+            yerr=[
+                np.clip(y[dec] - df["p5"].to_numpy()[dec], 0, None),
+                np.clip(df["p95"].to_numpy()[dec] - y[dec], 0, None),
+            ],
+            fmt="none",
+            color="0.0",
+            ecolor="0.0",
+            capsize=3,
+            lw=0.8,
+        )
         base = lower + y
-    ax.errorbar([], [], yerr=[], fmt="none", color="0.0", ecolor="0.0", capsize=3, lw=0.8,
-                label="90% interval of each source (December)")
+    ax.errorbar(
+        [],
+        [],
+        yerr=[],
+        fmt="none",
+        color="0.0",
+        ecolor="0.0",
+        capsize=3,
+        lw=0.8,
+        label="90% interval of each source (December)",
+    )
     ax.set_xlabel("Month")
     ax.set_ylabel("Chips reaching Chinese labs [H100e/month]")
     ax.set_title(heading)
@@ -166,22 +195,29 @@ def china_compute_sources(monthly: pd.DataFrame, heading: str,
         shares = source_totals(runs)
         years = sorted(shares["year_end"].unique())
         offsets = np.linspace(-0.2, 0.2, len(CHINA_SOURCES))
-        for (_, text), dx, marker, style in zip(CHINA_SOURCES, offsets, MARKERS, LINESTYLES,
-                                                strict=False):
+        for (_, text), dx, marker, style in zip(
+            CHINA_SOURCES, offsets, MARKERS, LINESTYLES, strict=False
+        ):
             sub = shares[shares["source"] == text]
-            q = (sub.groupby("year_end")["share"].quantile([0.05, 0.25, 0.5, 0.75, 0.95])
-                 .unstack().reindex(years))
+            q = (
+                sub.groupby("year_end")["share"]
+                .quantile([0.05, 0.25, 0.5, 0.75, 0.95])
+                .unstack()
+                .reindex(years)
+            )
             xs = np.arange(len(years)) + dx
             share_ax.vlines(xs, q[0.05], q[0.95], color="0.35", lw=1)
             share_ax.vlines(xs, q[0.25], q[0.75], color="0.0", lw=4)
-            share_ax.plot(xs, q[0.5], marker=marker, ls=style, color="0.0", mfc="white",
-                          label=text)
+            share_ax.plot(xs, q[0.5], marker=marker, ls=style, color="0.0", mfc="white", label=text)
         share_ax.set_xticks(np.arange(len(years)), [y[:4] for y in years])
         share_ax.set_ylim(-0.02, 1.15)
         share_ax.set_xlabel("Calendar year")
         share_ax.set_ylabel("Share of the year's chips [fraction]")
-        share_ax.set_title("Share of each source in China's chips by year:\nmedian (marker), "
-                           "50% (thick) and 90% (thin) intervals across runs", fontsize="medium")
+        share_ax.set_title(
+            "Share of each source in China's chips by year:\nmedian (marker), "
+            "50% (thick) and 90% (thin) intervals across runs",
+            fontsize="medium",
+        )
         share_ax.grid(True, axis="y", color="0.9")
         share_ax.legend(loc="upper center", ncols=3, frameon=False, fontsize="small")
     return fig
@@ -208,8 +244,13 @@ def _label_bottoms(axes: np.ndarray, n: int, xlabel: str) -> None:
             ax.set_xlabel(xlabel)
 
 
-def fan_charts(monthly_by_scenario: Mapping[str, pd.DataFrame], outcome: str, heading: str,
-               reference: str | None = "baseline", ncols: int = 3) -> Figure:
+def fan_charts(
+    monthly_by_scenario: Mapping[str, pd.DataFrame],
+    outcome: str,
+    heading: str,
+    reference: str | None = "baseline",
+    ncols: int = 3,
+) -> Figure:
     """Small multiples of fan charts, one per scenario, on shared axes.
 
     Each panel shows the scenario's median with 50% and 90% bands over time; the reference
@@ -241,8 +282,14 @@ def fan_charts(monthly_by_scenario: Mapping[str, pd.DataFrame], outcome: str, he
         ax.fill_between(x, df["p25"], df["p75"], color="0.65", label="50% interval")
         ax.plot(x, df["p50"], color="0.0", lw=1.8, label="median")
         if ref is not None and names[i] != reference:
-            ax.plot(pd.to_datetime(ref["month"] + "-01"), ref["p50"], color="0.0", lw=1,
-                    ls="--", label=f"{reference} median")
+            ax.plot(
+                pd.to_datetime(ref["month"] + "-01"),
+                ref["p50"],
+                color="0.0",
+                lw=1,
+                ls="--",
+                label=f"{reference} median",
+            )
         if outcome == "capability_lag_months":
             ax.axhline(0.0, color="0.3", ls=":", lw=1, label="parity")
         ax.set_title(names[i], fontsize="medium")
@@ -254,15 +301,22 @@ def fan_charts(monthly_by_scenario: Mapping[str, pd.DataFrame], outcome: str, he
             if t not in texts:
                 handles.append(h)
                 texts.append(t)
-    fig.legend(handles, texts, loc="outside lower center", ncols=min(5, len(texts)),
-               frameon=False, fontsize="small")
+    fig.legend(
+        handles,
+        texts,
+        loc="outside lower center",
+        ncols=min(5, len(texts)),
+        frameon=False,
+        fontsize="small",
+    )
     fig.supylabel(label(outcome))
     fig.suptitle(heading)
     return fig
 
 
-def distributions_by_scenario(long: pd.DataFrame, outcome: str, heading: str,
-                              years: Sequence[str] | None = None, ncols: int = 3) -> Figure:
+def distributions_by_scenario(
+    long: pd.DataFrame, outcome: str, heading: str, years: Sequence[str] | None = None, ncols: int = 3
+) -> Figure:
     """Violin plots of an outcome per scenario, one panel per year-end.
 
     Args:
@@ -272,8 +326,11 @@ def distributions_by_scenario(long: pd.DataFrame, outcome: str, heading: str,
         years: year-end labels to show (default: all).
         ncols: panels per row.
     """
-    names = list(long["scenario"].cat.categories) if hasattr(long["scenario"], "cat") \
+    names = (
+        list(long["scenario"].cat.categories)
+        if hasattr(long["scenario"], "cat")
         else list(dict.fromkeys(long["scenario"]))
+    )
     years = list(years) if years is not None else sorted(long["year_end"].unique())
     nrows, ncols = _grid(len(years), ncols)
     height = max(2.4, 0.32 * len(names) + 0.9)
@@ -287,9 +344,14 @@ def distributions_by_scenario(long: pd.DataFrame, outcome: str, heading: str,
         sub = long[long["year_end"] == years[i]]
         data = [sub.loc[sub["scenario"] == n, "value"].to_numpy(dtype=float) for n in names]
         keep = [j for j, d in enumerate(data) if d.size]
-        parts = ax.violinplot([data[j] for j in keep], positions=positions[keep],
-                              orientation="horizontal", showmedians=True, showextrema=False,
-                              widths=0.85)
+        parts = ax.violinplot(
+            [data[j] for j in keep],
+            positions=positions[keep],
+            orientation="horizontal",
+            showmedians=True,
+            showextrema=False,
+            widths=0.85,
+        )
         for body in parts["bodies"]:
             body.set_facecolor("0.65")
             body.set_edgecolor("0.15")
@@ -305,8 +367,9 @@ def distributions_by_scenario(long: pd.DataFrame, outcome: str, heading: str,
     return fig
 
 
-def parity_probability(curves: Mapping[str, pd.DataFrame], heading: str,
-                       within_months: float = 0.0) -> Figure:
+def parity_probability(
+    curves: Mapping[str, pd.DataFrame], heading: str, within_months: float = 0.0
+) -> Figure:
     """Cumulative probability that China reaches parity (or comes within a few months) by date.
 
     Args:
@@ -318,16 +381,30 @@ def parity_probability(curves: Mapping[str, pd.DataFrame], heading: str,
     ax = fig.add_subplot()
     top = 0.0
     for i, (name, curve) in enumerate(curves.items()):
-        ax.plot(curve["date"], curve["p"], color=GREYS[i % len(GREYS)],
-                ls=LINESTYLES[i % len(LINESTYLES)], marker=MARKERS[i % len(MARKERS)],
-                markersize=4, mfc="white", drawstyle="steps-post", label=name,
-                markevery=max(1, len(curve) // 12))
+        ax.plot(
+            curve["date"],
+            curve["p"],
+            color=GREYS[i % len(GREYS)],
+            ls=LINESTYLES[i % len(LINESTYLES)],
+            marker=MARKERS[i % len(MARKERS)],
+            markersize=4,
+            mfc="white",
+            drawstyle="steps-post",
+            label=name,
+            markevery=max(1, len(curve) // 12),
+        )
         top = max(top, float(curve["p"].max()))
     if top == 0.0:
-        ax.text(0.5, 0.5, "no run reached this threshold in any scenario shown",
-                transform=ax.transAxes, ha="center", va="center", color="0.2")
-    what = ("at parity or ahead" if within_months == 0
-            else f"within {within_months:g} months of the US")
+        ax.text(
+            0.5,
+            0.5,
+            "no run reached this threshold in any scenario shown",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color="0.2",
+        )
+    what = "at parity or ahead" if within_months == 0 else f"within {within_months:g} months of the US"
     # small probabilities stay visible: the axis ends a little above the highest curve
     high = min(1.0, max(0.1, 1.15 * top))
     ax.set_ylim(-0.02 * high, high + 0.02 * high)
@@ -339,8 +416,9 @@ def parity_probability(curves: Mapping[str, pd.DataFrame], heading: str,
     return fig
 
 
-def china_compute_sources_by_scenario(runs_by_scenario: Mapping[str, pd.DataFrame],
-                                      heading: str, ncols: int = 3) -> Figure:
+def china_compute_sources_by_scenario(
+    runs_by_scenario: Mapping[str, pd.DataFrame], heading: str, ncols: int = 3
+) -> Figure:
     """China's chips per calendar year by source, one panel per scenario, on shared axes.
 
     Bars stack each source's mean (means add up to the mean total); the error bar is the 90%
@@ -363,32 +441,56 @@ def china_compute_sources_by_scenario(runs_by_scenario: Mapping[str, pd.DataFram
         years = sorted(totals["year_end"].unique())
         x = np.arange(len(years))
         bottom = np.zeros(len(years))
-        for (_, text), colour, hatch in zip(CHINA_SOURCES, SOURCE_GREYS, SOURCE_HATCHES,
-                                            strict=True):
-            mean = (totals[totals["source"] == text].groupby("year_end")["value"].mean()
-                    .reindex(years).to_numpy() / 1e6)
-            ax.bar(x, mean, bottom=bottom, color=colour, hatch=hatch, edgecolor="0.1", lw=0.3,
-                   label=f"{text} (mean)")
+        for (_, text), colour, hatch in zip(CHINA_SOURCES, SOURCE_GREYS, SOURCE_HATCHES, strict=True):
+            mean = (
+                totals[totals["source"] == text]
+                .groupby("year_end")["value"]
+                .mean()
+                .reindex(years)
+                .to_numpy()
+                / 1e6
+            )
+            ax.bar(
+                x,
+                mean,
+                bottom=bottom,
+                color=colour,
+                hatch=hatch,
+                edgecolor="0.1",
+                lw=0.3,
+                label=f"{text} (mean)",
+            )
             bottom = bottom + mean
         per_run_total = totals.groupby(["year_end", "run"])["value"].sum() / 1e6
         q = per_run_total.groupby("year_end").quantile([0.05, 0.95]).unstack().reindex(years)
-        ax.errorbar(x, bottom, yerr=[np.clip(bottom - q[0.05], 0, None),
-                                     np.clip(q[0.95] - bottom, 0, None)],
-                    fmt="none", color="0.0", ecolor="0.0", capsize=3, lw=0.8,
-                    label="90% interval of the total")
+        ax.errorbar(
+            x,
+            bottom,
+            yerr=[np.clip(bottom - q[0.05], 0, None), np.clip(q[0.95] - bottom, 0, None)],
+            fmt="none",
+            color="0.0",
+            ecolor="0.0",
+            capsize=3,
+            lw=0.8,
+            label="90% interval of the total",
+        )
         ax.set_xticks(x, [y[:4] for y in years])
         ax.set_title(names[i], fontsize="medium")
         ax.grid(True, axis="y", color="0.9")
     handles, texts = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, texts, loc="outside lower center", ncols=4, frameon=False,
-               fontsize="small")
+    fig.legend(handles, texts, loc="outside lower center", ncols=4, frameon=False, fontsize="small")
     fig.supylabel("Chips reaching Chinese labs [million H100e/year]")
     fig.suptitle(heading)
     return fig
 
 
-def paired_effects(effects: pd.DataFrame, outcome: str, heading: str,
-                   years: Sequence[str] | None = None, reference: str = "baseline") -> Figure:
+def paired_effects(
+    effects: pd.DataFrame,
+    outcome: str,
+    heading: str,
+    years: Sequence[str] | None = None,
+    reference: str = "baseline",
+) -> Figure:
     """Forest plot of paired policy effects: one row per scenario, one panel per year-end.
 
     Each row shows the distribution over runs of (scenario - reference) in the same draw of the
@@ -420,18 +522,25 @@ def paired_effects(effects: pd.DataFrame, outcome: str, heading: str,
         ax.axvline(0.0, color="0.3", ls="--", lw=1)
         for yi, p in zip(y, sub["p_lower"], strict=True):
             if np.isfinite(p):
-                ax.annotate(f"{p:.0%}", (1.0, yi), xycoords=("axes fraction", "data"),
-                            xytext=(3, 0), textcoords="offset points", va="center",
-                            fontsize="x-small", color="0.2")
-        ax.set_title(f"December {year[:4]}\n(right: share of runs lower than {reference})",
-                     fontsize="small")
+                ax.annotate(
+                    f"{p:.0%}",
+                    (1.0, yi),
+                    xycoords=("axes fraction", "data"),
+                    xytext=(3, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize="x-small",
+                    color="0.2",
+                )
+        ax.set_title(
+            f"December {year[:4]}\n(right: share of runs lower than {reference})", fontsize="small"
+        )
         ax.set_xlabel(f"{outcome}: scenario − {reference} [{unit}]", fontsize="small")
         ax.grid(True, axis="x", color="0.9")
     axes[0].set_yticks(y, names)
     axes[0].set_ylim(len(names) - 0.5, -0.5)
     handles, texts = axes[0].get_legend_handles_labels()
-    fig.legend(handles, texts, loc="outside lower center", ncols=4, frameon=False,
-               fontsize="small")
+    fig.legend(handles, texts, loc="outside lower center", ncols=4, frameon=False, fontsize="small")
     fig.suptitle(heading)
     return fig
 
@@ -442,17 +551,21 @@ def save_run_plots(result: Any, folder: Path) -> list[Path]:
     monthly = result.monthly_quantiles()
     per_run = result.per_run()
     figures = {
-        "lag_fan.png": fan_chart(monthly, "capability_lag_months",
-                                 title(name, runs, seed, "Capability lag"), zero_line=True),
-        "compute_share_fan.png": fan_chart(monthly, "china_compute_share",
-                                           title(name, runs, seed, "China's compute share")),
-        "lag_distribution.png": distributions(per_run, "capability_lag_months",
-                                              title(name, runs, seed, "Lag at year-ends")),
+        "lag_fan.png": fan_chart(
+            monthly, "capability_lag_months", title(name, runs, seed, "Capability lag"), zero_line=True
+        ),
+        "compute_share_fan.png": fan_chart(
+            monthly, "china_compute_share", title(name, runs, seed, "China's compute share")
+        ),
+        "lag_distribution.png": distributions(
+            per_run, "capability_lag_months", title(name, runs, seed, "Lag at year-ends")
+        ),
         "china_compute_sources.png": china_compute_sources(
-            monthly, title(name, runs, seed, "Where China's chips come from"), runs=per_run),
+            monthly, title(name, runs, seed, "Where China's chips come from"), runs=per_run
+        ),
         "parity_probability.png": parity_probability(
-            {name: parity_curve(result)},
-            title(name, runs, seed, "Probability of parity by date")),
+            {name: parity_curve(result)}, title(name, runs, seed, "Probability of parity by date")
+        ),
     }
     paths = []
     for file, fig in figures.items():

@@ -34,32 +34,48 @@ def calibration_targets(rows: Sequence[Mapping[str, Any]], heading: str) -> Figu
     lim = 3.0
     for yi, r in zip(y, rows, strict=True):
         tol = float(r["tolerance"])
-        lo, mid, hi = ((float(r[k]) - float(r["value"])) / tol
-                       for k in ("model_p5", "model_p50", "model_p95"))
-        region = {"point": (-1.0, 1.0), "lower": (-1.0, lim * 10),
-                  "upper": (-lim * 10, 1.0)}[r["kind"]]
+        lo, mid, hi = (
+            (float(r[k]) - float(r["value"])) / tol for k in ("model_p5", "model_p50", "model_p95")
+        )
+        region = {"point": (-1.0, 1.0), "lower": (-1.0, lim * 10), "upper": (-lim * 10, 1.0)}[r["kind"]]
         ax.barh(yi, region[1] - region[0], left=region[0], height=0.8, color="0.88", lw=0)
         ax.hlines(yi, np.clip(lo, -lim, lim), np.clip(hi, -lim, lim), color="0.2", lw=1.5)
         marker = "o" if r.get("pass") else "X"
-        ax.plot(np.clip(mid, -lim, lim), yi, marker, color="0.0", mfc="white" if r.get("pass")
-                else "0.0", ms=7)
+        ax.plot(
+            np.clip(mid, -lim, lim),
+            yi,
+            marker,
+            color="0.0",
+            mfc="white" if r.get("pass") else "0.0",
+            ms=7,
+        )
         if abs(mid) > lim:
-            ax.annotate(f"{mid:+.0f}", (np.clip(mid, -lim, lim), yi), xytext=(0, 6),
-                        textcoords="offset points", ha="center", fontsize="x-small")
+            ax.annotate(
+                f"{mid:+.0f}",
+                (np.clip(mid, -lim, lim), yi),
+                xytext=(0, 6),
+                textcoords="offset points",
+                ha="center",
+                fontsize="x-small",
+            )
     ax.axvline(0.0, color="0.3", ls="--", lw=1)
     ax.set_xlim(-lim - 0.2, lim + 0.2)
     ax.set_yticks(y, [f"{r['id']} ({r['kind']})" for r in rows])
     ax.set_ylim(len(rows) - 0.5, -0.5)
-    ax.set_xlabel("(model − target) / tolerance [tolerances]; grey: target met; "
-                  "o pass, X fail; clipped at ±3")
+    ax.set_xlabel(
+        "(model − target) / tolerance [tolerances]; grey: target met; o pass, X fail; clipped at ±3"
+    )
     ax.set_title(heading)
     ax.grid(True, axis="x", color="0.9")
     return fig
 
 
-def calibrated_parameters(priors: Mapping[str, Mapping[str, Any]],
-                          calibrated: Mapping[str, Mapping[str, Any]],
-                          point_fit: Mapping[str, float], heading: str) -> Figure:
+def calibrated_parameters(
+    priors: Mapping[str, Mapping[str, Any]],
+    calibrated: Mapping[str, Mapping[str, Any]],
+    point_fit: Mapping[str, float],
+    heading: str,
+) -> Figure:
     """Each free parameter's calibrated distribution within its prior range (scaled to [0, 1]).
 
     Args:
@@ -99,8 +115,13 @@ def calibrated_parameters(priors: Mapping[str, Mapping[str, Any]],
     return fig
 
 
-def backtest(monthly: pd.DataFrame, targets: Sequence[Mapping[str, Any]],
-             events: Sequence[tuple[str, str]], heading: str, until: str) -> Figure:
+def backtest(
+    monthly: pd.DataFrame,
+    targets: Sequence[Mapping[str, Any]],
+    events: Sequence[tuple[str, str]],
+    heading: str,
+    until: str,
+) -> Figure:
     """Show the first simulated months against observed figures and dated policy events.
 
     Top: the capability lag (median, 50% and 90% bands) with each lag target as a band of
@@ -131,18 +152,25 @@ def backtest(monthly: pd.DataFrame, targets: Sequence[Mapping[str, Any]],
         if q.get("series") != "capability_lag_months":
             continue
         v, tol = float(t["value"]), float(t["tolerance"])
-        top.axhspan(v - tol, v + tol, color="0.5", alpha=0.25, hatch="//", lw=0,
-                    label=f"{t['id']}: {v:g} ± {tol:g} months")
+        top.axhspan(
+            v - tol,
+            v + tol,
+            color="0.5",
+            alpha=0.25,
+            hatch="//",
+            lw=0,
+            label=f"{t['id']}: {v:g} ± {tol:g} months",
+        )
     top.set_ylabel(label("capability_lag_months"))
     top.legend(loc="upper right", frameon=False, fontsize="small", ncols=2)
     top.grid(True, color="0.9")
-    for name, text, style in (("china_chip_imports_legal_h100e", "legal imports", "-"),
-                              ("china_chip_imports_smuggled_h100e", "smuggled", "--")):
+    for name, text, style in (
+        ("china_chip_imports_legal_h100e", "legal imports", "-"),
+        ("china_chip_imports_smuggled_h100e", "smuggled", "--"),
+    ):
         x, d = series(name)
-        bottom.fill_between(x, d["p5"], d["p95"], color="0.85" if style == "-" else "0.7",
-                            alpha=0.7)
-        bottom.plot(x, d["p50"], color="0.0", ls=style, lw=1.8,
-                    label=f"{text}: median and 90% interval")
+        bottom.fill_between(x, d["p5"], d["p95"], color="0.85" if style == "-" else "0.7", alpha=0.7)
+        bottom.plot(x, d["p50"], color="0.0", ls=style, lw=1.8, label=f"{text}: median and 90% interval")
     bottom.set_ylabel("Chips reaching Chinese labs [H100e/month]")
     bottom.set_xlabel("Month")
     bottom.grid(True, color="0.9")
@@ -150,9 +178,16 @@ def backtest(monthly: pd.DataFrame, targets: Sequence[Mapping[str, Any]],
         for month, _note in events:
             ax.axvline(pd.Timestamp(f"{month}-01"), color="0.3", ls=":", lw=1)
     for month, note in events:
-        bottom.annotate(f"{month}: {note[:38]}", (pd.Timestamp(f"{month}-01"), 1.0),
-                        xycoords=("data", "axes fraction"), rotation=90, va="top", ha="right",
-                        fontsize="x-small", color="0.2")
+        bottom.annotate(
+            f"{month}: {note[:38]}",
+            (pd.Timestamp(f"{month}-01"), 1.0),
+            xycoords=("data", "axes fraction"),
+            rotation=90,
+            va="top",
+            ha="right",
+            fontsize="x-small",
+            color="0.2",
+        )
     bottom.legend(loc="upper left", frameon=False, fontsize="small")
     top.set_title(heading)
     return fig

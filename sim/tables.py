@@ -83,10 +83,16 @@ def year_end_long(runs_by_scenario: Mapping[str, Any], outcome: str) -> pd.DataF
     for name, result in runs_by_scenario.items():
         runs = per_run(result)
         for label in year_end_labels(runs, outcome):
-            frames.append(pd.DataFrame({
-                "scenario": name, "year_end": label, "run": runs["run"].to_numpy(),
-                "value": runs[f"{outcome}@{label}"].to_numpy(dtype=float),
-            }))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "scenario": name,
+                        "year_end": label,
+                        "run": runs["run"].to_numpy(),
+                        "value": runs[f"{outcome}@{label}"].to_numpy(dtype=float),
+                    }
+                )
+            )
     if not frames:
         raise ValueError(f"no per-run values of {outcome!r} in the results given")
     out = pd.concat(frames, ignore_index=True)
@@ -123,8 +129,9 @@ def parity_curve(result: Any, within_months: float = 0.0) -> pd.DataFrame:
     return pd.DataFrame({"date": pd.to_datetime([f"{m}-01" for m in months]), "p": p})
 
 
-def is_paired(base: pd.DataFrame, other: pd.DataFrame, base_info: Mapping[str, Any],
-              other_info: Mapping[str, Any]) -> bool:
+def is_paired(
+    base: pd.DataFrame, other: pd.DataFrame, base_info: Mapping[str, Any], other_info: Mapping[str, Any]
+) -> bool:
     """Whether two per-run tables come from the same seed and run indices (common draws)."""
     return (
         base_info.get("seed") == other_info.get("seed")
@@ -148,11 +155,14 @@ def paired_differences(base: Any, other: Any, outcome: str) -> pd.DataFrame:
         raise ValueError("paired differences need the same run indices in both ensembles")
     labels = [y for y in year_end_labels(a, outcome) if y in set(year_end_labels(b, outcome))]
     frames = [
-        pd.DataFrame({
-            "year_end": y, "run": a["run"].to_numpy(),
-            "difference": b[f"{outcome}@{y}"].to_numpy(dtype=float)
-            - a[f"{outcome}@{y}"].to_numpy(dtype=float),
-        })
+        pd.DataFrame(
+            {
+                "year_end": y,
+                "run": a["run"].to_numpy(),
+                "difference": b[f"{outcome}@{y}"].to_numpy(dtype=float)
+                - a[f"{outcome}@{y}"].to_numpy(dtype=float),
+            }
+        )
         for y in labels
     ]
     return pd.concat(frames, ignore_index=True)
@@ -175,8 +185,13 @@ def effect_summary(diffs_by_scenario: Mapping[str, pd.DataFrame]) -> pd.DataFram
             q = np.quantile(d, list(QUANTILES.values()))
             row = {"scenario": name, "year_end": year, "mean": float(d.mean())}
             row.update({k: float(v) for k, v in zip(QUANTILES, q, strict=True)})
-            row.update({"p_lower": float(np.mean(d < 0)), "p_higher": float(np.mean(d > 0)),
-                        "runs": int(d.size)})
+            row.update(
+                {
+                    "p_lower": float(np.mean(d < 0)),
+                    "p_higher": float(np.mean(d > 0)),
+                    "runs": int(d.size),
+                }
+            )
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -197,7 +212,15 @@ def source_totals(result: Any) -> pd.DataFrame:
         with np.errstate(invalid="ignore", divide="ignore"):
             for text, v in values.items():
                 share = np.where(total > 0, v / np.where(total > 0, total, 1.0), np.nan)
-                frames.append(pd.DataFrame({"year_end": y, "source": text,
-                                            "run": runs["run"].to_numpy(), "value": v,
-                                            "share": share}))
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "year_end": y,
+                            "source": text,
+                            "run": runs["run"].to_numpy(),
+                            "value": v,
+                            "share": share,
+                        }
+                    )
+                )
     return pd.concat(frames, ignore_index=True)

@@ -14,9 +14,14 @@ RUNS = 60
 #: the figures each notebook writes (into $SIM_NOTEBOOK_FIGURES/<notebook>/)
 FIGURES = {
     "outcome_distributions": [
-        "lag_distributions", "lag_fans", "compute_share_fans", "parity_probability",
-        "within_months_probability", "china_compute_sources_by_scenario",
-        "china_compute_sources_baseline", "china_compute_sources_loosen_h200",
+        "lag_distributions",
+        "lag_fans",
+        "compute_share_fans",
+        "parity_probability",
+        "within_months_probability",
+        "china_compute_sources_by_scenario",
+        "china_compute_sources_baseline",
+        "china_compute_sources_loosen_h200",
     ],
     "policy_comparison": ["paired_lag", "paired_compute_share"],
 }
@@ -30,14 +35,14 @@ def execute(name, tmp_path, monkeypatch, **env):
     for key, value in env.items():
         monkeypatch.setenv(key, str(value))
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+    ).execute()
     return nb
 
 
 def outputs(nb, kind):
-    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-            if o.output_type == kind]
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == kind]
 
 
 def text(nb):
@@ -73,32 +78,70 @@ def test_calibration_notebook_says_when_not_calibrated(tmp_path, monkeypatch):
 def test_calibration_notebook_plots_targets_parameters_and_backtest(tmp_path, monkeypatch):
     cal = tmp_path / "calibration"
     cal.mkdir()
-    lag = {"id": "S1", "kind": "point", "value": 7.0, "tolerance": 1.5, "unit": "months",
-           "figure": "lag of 7 months in 2025"}
-    cap = {"id": "S3", "kind": "upper", "value": 445000.0, "tolerance": 45000.0,
-           "unit": "chips", "figure": "Huawei output below 445,000 in 2026"}
+    lag = {
+        "id": "S1",
+        "kind": "point",
+        "value": 7.0,
+        "tolerance": 1.5,
+        "unit": "months",
+        "figure": "lag of 7 months in 2025",
+    }
+    cap = {
+        "id": "S3",
+        "kind": "upper",
+        "value": 445000.0,
+        "tolerance": 45000.0,
+        "unit": "chips",
+        "figure": "Huawei output below 445,000 in 2026",
+    }
     report = {
-        "provenance": {"created_utc": "2026-01-01T00:00:00+00:00"}, "runs": 50, "seed": 1,
-        "loss": 0.1, "point_fit": {"world.huawei.wafers_2025": 1000.0},
-        "targets": [{**lag, "model_p5": 5.9, "model_p50": 7.3, "model_p95": 8.9,
-                     "error": 0.2, "pass": True},
-                    {**cap, "model_p5": 2.2e5, "model_p50": 2.6e5, "model_p95": 3.1e5,
-                     "error": 0.0, "pass": True}],
+        "provenance": {"created_utc": "2026-01-01T00:00:00+00:00"},
+        "runs": 50,
+        "seed": 1,
+        "loss": 0.1,
+        "point_fit": {"world.huawei.wafers_2025": 1000.0},
+        "targets": [
+            {**lag, "model_p5": 5.9, "model_p50": 7.3, "model_p95": 8.9, "error": 0.2, "pass": True},
+            {
+                **cap,
+                "model_p5": 2.2e5,
+                "model_p50": 2.6e5,
+                "model_p95": 3.1e5,
+                "error": 0.0,
+                "pass": True,
+            },
+        ],
         "target_definitions": [
-            {**lag, "date": "2025", "quantity": {"series": "capability_lag_months",
-                                                 "op": "mean", "from": "2025-01",
-                                                 "to": "2025-12"}},
-            {**cap, "date": "2026", "quantity": {"series": "china_domestic_output_chips",
-                                                 "op": "sum", "from": "2026-01",
-                                                 "to": "2026-12"}},
+            {
+                **lag,
+                "date": "2025",
+                "quantity": {
+                    "series": "capability_lag_months",
+                    "op": "mean",
+                    "from": "2025-01",
+                    "to": "2025-12",
+                },
+            },
+            {
+                **cap,
+                "date": "2026",
+                "quantity": {
+                    "series": "china_domestic_output_chips",
+                    "op": "sum",
+                    "from": "2026-01",
+                    "to": "2026-12",
+                },
+            },
         ],
     }
     (cal / "fit_report.json").write_text(json.dumps(report))
     (cal / "calibrated.yaml").write_text(
         "uncertainties:\n  world.huawei.wafers_2025: "
-        "{dist: triangular, low: 600, mode: 900, high: 2000}\n")
+        "{dist: triangular, low: 600, mode: 900, high: 2000}\n"
+    )
     (cal / "priors.yaml").write_text(
-        "parameters:\n  world.huawei.wafers_2025: {low: 500, high: 4000, unit: wafers/month}\n")
+        "parameters:\n  world.huawei.wafers_2025: {low: 500, high: 4000, unit: wafers/month}\n"
+    )
     nb = execute("calibration", tmp_path, monkeypatch, SIM_CALIBRATION_DIR=cal)
     assert "Not calibrated yet" not in text(nb)
     written = sorted(p.stem for p in (tmp_path / "figures" / "calibration").glob("*.png"))
@@ -110,8 +153,9 @@ def test_calibration_notebook_plots_targets_parameters_and_backtest(tmp_path, mo
 def test_notebooks_hold_no_model_logic():
     """Notebooks call sim; they define no model classes and step no model themselves."""
     for path in NOTEBOOKS.glob("*.ipynb"):
-        source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
-                           if c.cell_type == "code")
+        source = "\n".join(
+            c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"
+        )
         assert "import sim" in source
         for forbidden in ("class ", "RaceModel", ".step(", "np.random"):
             assert forbidden not in source, f"{path.name} contains {forbidden!r}"

@@ -31,29 +31,33 @@ def figures(results):
     many = plotting.title_many(names, [RUNS] * 3, [SEED] * 3, "Test")
     one = plotting.title("baseline", RUNS, SEED, "Test")
     lag = "capability_lag_months"
-    effects = tables.effect_summary({n: tables.paired_differences(per_run["baseline"],
-                                                                  per_run[n], lag)
-                                     for n in names[1:]})
+    effects = tables.effect_summary(
+        {n: tables.paired_differences(per_run["baseline"], per_run[n], lag) for n in names[1:]}
+    )
     return {
         "fan_chart": plotting.fan_chart(monthly["baseline"], lag, one, zero_line=True),
         "distributions": plotting.distributions(per_run["baseline"], lag, one),
-        "china_compute_sources": plotting.china_compute_sources(monthly["baseline"], one,
-                                                                runs=per_run["baseline"]),
+        "china_compute_sources": plotting.china_compute_sources(
+            monthly["baseline"], one, runs=per_run["baseline"]
+        ),
         "fan_charts": plotting.fan_charts(monthly, "china_compute_share", many),
         "distributions_by_scenario": plotting.distributions_by_scenario(
-            tables.year_end_long(per_run, lag), lag, many),
+            tables.year_end_long(per_run, lag), lag, many
+        ),
         "parity_probability": plotting.parity_probability(
-            {n: tables.parity_curve(r, 3.0) for n, r in results.items()}, many, 3.0),
-        "china_compute_sources_by_scenario": plotting.china_compute_sources_by_scenario(
-            per_run, many),
+            {n: tables.parity_curve(r, 3.0) for n, r in results.items()}, many, 3.0
+        ),
+        "china_compute_sources_by_scenario": plotting.china_compute_sources_by_scenario(per_run, many),
         "paired_effects": plotting.paired_effects(effects, lag, many),
         "backtest": backtest(monthly["baseline"], [], [("2025-04", "licence")], one, "2025-12"),
     }
 
 
 def labels(fig: Figure) -> list[str]:
-    out = [fig._supxlabel.get_text() if fig._supxlabel else "",
-           fig._supylabel.get_text() if fig._supylabel else ""]
+    out = [
+        fig._supxlabel.get_text() if fig._supxlabel else "",
+        fig._supylabel.get_text() if fig._supylabel else "",
+    ]
     for ax in fig.axes:
         if ax.get_visible():
             out += [ax.get_xlabel(), ax.get_ylabel()]
@@ -77,12 +81,14 @@ def test_every_figure_names_scenario_runs_and_seed_and_has_units(results):
             x = x or (fig._supxlabel.get_text() if fig._supxlabel else "")
             y = ax.get_ylabel() or (fig._supylabel.get_text() if fig._supylabel else "")
             # categorical rows (scenario names) are labelled on the first of shared axes
-            has_ticklabels = [t.get_text() for sib in ax.get_shared_y_axes().get_siblings(ax)
-                              for t in sib.get_yticklabels() if t.get_text()
-                              and not t.get_text().lstrip("−-").replace(".", "").isdigit()]
+            has_ticklabels = [
+                t.get_text()
+                for sib in ax.get_shared_y_axes().get_siblings(ax)
+                for t in sib.get_yticklabels()
+                if t.get_text() and not t.get_text().lstrip("−-").replace(".", "").isdigit()
+            ]
             # a numeric axis carries a unit in brackets; a categorical axis names its rows
-            assert "[" in x or x in ("Month", "Date", "Calendar year", "Year end (December)"), \
-                (name, x)
+            assert "[" in x or x in ("Month", "Date", "Calendar year", "Year end (December)"), (name, x)
             assert "[" in y or has_ticklabels, (name, y)
 
 
@@ -123,8 +129,7 @@ def test_parity_curve_matches_the_parity_probabilities(results):
 def test_paired_effects_equal_sim_compare(results):
     a, b = results["baseline"], results["loosen_h200"]
     expected = paired_differences(a, b)["outcomes"]["capability_lag_months"]
-    effects = tables.effect_summary({"x": tables.paired_differences(a, b,
-                                                                    "capability_lag_months")})
+    effects = tables.effect_summary({"x": tables.paired_differences(a, b, "capability_lag_months")})
     for _, row in effects.iterrows():
         for key in ("mean", "p5", "p50", "p95"):
             assert row[key] == pytest.approx(expected[row["year_end"]][key])
@@ -144,8 +149,9 @@ def test_source_totals_add_up_to_imports_plus_domestic(results):
     for year in ("2026-12", "2030-12"):
         sub = totals[totals.year_end == year]
         by_run = sub.groupby("run")["value"].sum().to_numpy()
-        expected = (runs[f"china_chip_imports_h100e@{year}"]
-                    + runs[f"china_domestic_chips_h100e@{year}"]).to_numpy()
+        expected = (
+            runs[f"china_chip_imports_h100e@{year}"] + runs[f"china_domestic_chips_h100e@{year}"]
+        ).to_numpy()
         np.testing.assert_allclose(by_run, expected, rtol=1e-9)
         shares = sub.groupby("run")["share"].sum().to_numpy()
         np.testing.assert_allclose(shares[expected > 0], 1.0)
@@ -153,7 +159,13 @@ def test_source_totals_add_up_to_imports_plus_domestic(results):
 
 def test_save_run_plots_writes_the_run_pngs(results, tmp_path):
     paths = plotting.save_run_plots(results["baseline"], tmp_path)
-    assert sorted(p.name for p in paths) == sorted([
-        "lag_fan.png", "compute_share_fan.png", "lag_distribution.png",
-        "china_compute_sources.png", "parity_probability.png"])
+    assert sorted(p.name for p in paths) == sorted(
+        [
+            "lag_fan.png",
+            "compute_share_fan.png",
+            "lag_distribution.png",
+            "china_compute_sources.png",
+            "parity_probability.png",
+        ]
+    )
     assert all(p.read_bytes()[:4] == b"\x89PNG" for p in paths)

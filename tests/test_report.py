@@ -70,8 +70,10 @@ def chromium() -> str:
     if path is None:
         if os.environ.get("SIM_ALLOW_NO_CHROMIUM") == "1":
             pytest.skip("chromium is not installed")
-        pytest.fail("Debian's chromium is needed to render the report (.ci/run installs it: "
-                    "apt-get install -y chromium); set SIM_ALLOW_NO_CHROMIUM=1 to skip")
+        pytest.fail(
+            "Debian's chromium is needed to render the report (.ci/run installs it: "
+            "apt-get install -y chromium); set SIM_ALLOW_NO_CHROMIUM=1 to skip"
+        )
     return path
 
 
@@ -82,14 +84,29 @@ def render(page: Path) -> dict:
     probed = page.with_name(page.stem + ".probe.html")
     head = re.search(r"<head[^>]*>", text)
     assert head is not None, "the page has no <head>"
-    probed.write_text(text[: head.end()] + PROBE + text[head.end():], encoding="utf-8")
+    probed.write_text(text[: head.end()] + PROBE + text[head.end() :], encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="sim-chromium-") as profile:
         proc = subprocess.run(
-            [chromium(), "--headless", "--no-sandbox", "--disable-gpu",
-             "--disable-background-networking", "--no-first-run", "--disable-component-update",
-             "--disable-sync", "--disable-quic", f"--user-data-dir={profile}",
-             "--enable-logging=stderr", "--v=0", "--dump-dom", probed.as_uri()],
-            capture_output=True, text=True, timeout=120, check=False,
+            [
+                chromium(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--no-first-run",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-quic",
+                f"--user-data-dir={profile}",
+                "--enable-logging=stderr",
+                "--v=0",
+                "--dump-dom",
+                probed.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
     assert proc.returncode == 0, proc.stderr[-2000:]
     found = re.search(r'<pre id="sim-check">(.*?)</pre>', proc.stdout, re.S)
@@ -104,8 +121,12 @@ def folders(tmp_path_factory):
     """Results folders of three shipped scenarios on the same draws, and one on another seed."""
     root = tmp_path_factory.mktemp("results")
     out = {}
-    for name, seed in (("baseline", SEED), ("loosen_h200", SEED), ("tighten_full_ban", SEED),
-                       ("stargate_shortfall", SEED + 1)):
+    for name, seed in (
+        ("baseline", SEED),
+        ("loosen_h200", SEED),
+        ("tighten_full_ban", SEED),
+        ("stargate_shortfall", SEED + 1),
+    ):
         sc = load_scenario(SCENARIOS / f"{name}.yaml", {"run.runs": RUNS, "run.seed": seed})
         key = name if seed == SEED else f"{name}-other-seed"
         out[key] = write_run_results(run_ensemble(sc), root / key, plots=False)
@@ -119,9 +140,17 @@ def invoke(*args):
 @pytest.fixture(scope="module")
 def report(folders, tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "report.html"
-    result = invoke("report", folders["baseline"], folders["loosen_h200"],
-                    folders["tighten_full_ban"], folders["stargate_shortfall-other-seed"],
-                    "--out", out, "--calibration", out.parent / "no-calibration-here")
+    result = invoke(
+        "report",
+        folders["baseline"],
+        folders["loosen_h200"],
+        folders["tighten_full_ban"],
+        folders["stargate_shortfall-other-seed"],
+        "--out",
+        out,
+        "--calibration",
+        out.parent / "no-calibration-here",
+    )
     assert result.exit_code == 0, result.output
     return out
 
@@ -142,11 +171,14 @@ def test_the_browser_check_catches_broken_and_truncated_images_and_script_errors
     fig.savefig(buf, format="png")
     png = base64.b64encode(buf.getvalue()).decode()
     page = tmp_path / "bad.html"
-    page.write_text('<!DOCTYPE html><html><head><meta charset=utf-8></head><body>'
-                    f'<img src="data:image/png;base64,{png}" alt="whole">'
-                    '<img src="data:image/png;base64,AAAA" alt="broken one">'
-                    f'<img src="data:image/png;base64,{png[: len(png) // 2]}" alt="truncated">'
-                    '<script>throw new Error("boom")</script></body></html>', encoding="utf-8")
+    page.write_text(
+        "<!DOCTYPE html><html><head><meta charset=utf-8></head><body>"
+        f'<img src="data:image/png;base64,{png}" alt="whole">'
+        '<img src="data:image/png;base64,AAAA" alt="broken one">'
+        f'<img src="data:image/png;base64,{png[: len(png) // 2]}" alt="truncated">'
+        '<script>throw new Error("boom")</script></body></html>',
+        encoding="utf-8",
+    )
     seen = render(page)
     assert seen["images"] == 3
     assert seen["broken"] == ["broken one", "truncated"]
@@ -166,8 +198,13 @@ def test_report_holds_descriptions_headline_comparison_calibration_and_provenanc
     for name in ("baseline", "loosen_h200", "tighten_full_ban", "stargate_shortfall"):
         desc = load_scenario(SCENARIOS / f"{name}.yaml").description
         assert desc.split(":")[0][:40] in text.replace("&#x27;", "'")
-    for section in ("Headline", "Plots", "Comparison against the baseline",
-                    "Calibration status", "Provenance"):
+    for section in (
+        "Headline",
+        "Plots",
+        "Comparison against the baseline",
+        "Calibration status",
+        "Provenance",
+    ):
         assert f">{section}</h2>" in text
     assert "capability_lag_months [months]" in text and "P(parity by end)" in text
     assert "Paired effect on capability_lag_months" in text
@@ -195,28 +232,61 @@ def test_single_calibrated_report_has_the_run_plots_and_the_fit(folders, tmp_pat
     # the values the shipped baseline already holds: the folder counts as calibrated
     (cal / "calibrated.yaml").write_text(
         "world: {science: {algo_rate: 0.0376}}\nuncertainties:\n  world.science.algo_rate: "
-        "{dist: triangular, low: 0.0215, mode: 0.0376, high: 0.0602}\n")
+        "{dist: triangular, low: 0.0215, mode: 0.0376, high: 0.0602}\n"
+    )
     # the layout `sim calibrate` writes (sim.calibration_report.report_json)
-    (cal / "fit_report.json").write_text(json.dumps({
-        "provenance": {"created_utc": "2026-11-23T00:00:00+00:00", "fit": "L-BFGS-B, loss 3.2"},
-        "runs": 64, "seed": 3, "loss": 3.2, "point_fit": {},
-        "targets": [
-            {"id": "S1", "figure": "lag 7 months", "kind": "point", "value": 7.0,
-             "tolerance": 1.5, "unit": "months", "model_p5": 5.9, "model_p50": 7.4,
-             "model_p95": 8.9, "error": 0.27, "pass": True, "structural_miss": None},
-            {"id": "S21", "figure": "Colossus 100,000 GPUs", "kind": "lower",
-             "value": 100000, "tolerance": 10000, "unit": "chips", "model_p5": 34096,
-             "model_p50": 41897, "model_p95": 51693, "error": -5.81, "pass": False,
-             "structural_miss": "no off-grid power option"},
-        ],
-        "target_definitions": [],
-    }))
+    (cal / "fit_report.json").write_text(
+        json.dumps(
+            {
+                "provenance": {"created_utc": "2026-11-23T00:00:00+00:00", "fit": "L-BFGS-B, loss 3.2"},
+                "runs": 64,
+                "seed": 3,
+                "loss": 3.2,
+                "point_fit": {},
+                "targets": [
+                    {
+                        "id": "S1",
+                        "figure": "lag 7 months",
+                        "kind": "point",
+                        "value": 7.0,
+                        "tolerance": 1.5,
+                        "unit": "months",
+                        "model_p5": 5.9,
+                        "model_p50": 7.4,
+                        "model_p95": 8.9,
+                        "error": 0.27,
+                        "pass": True,
+                        "structural_miss": None,
+                    },
+                    {
+                        "id": "S21",
+                        "figure": "Colossus 100,000 GPUs",
+                        "kind": "lower",
+                        "value": 100000,
+                        "tolerance": 10000,
+                        "unit": "chips",
+                        "model_p5": 34096,
+                        "model_p50": 41897,
+                        "model_p95": 51693,
+                        "error": -5.81,
+                        "pass": False,
+                        "structural_miss": "no off-grid power option",
+                    },
+                ],
+                "target_definitions": [],
+            }
+        )
+    )
     out = tmp_path / "one.html"
-    assert invoke("report", folders["loosen_h200"], "--out", out, "--calibration", cal
-                  ).exit_code == 0
+    assert invoke("report", folders["loosen_h200"], "--out", out, "--calibration", cal).exit_code == 0
     text = out.read_text(encoding="utf-8")
-    for fig in ("lag_fan", "compute_share_fan", "lag_distribution", "parity_probability",
-                "china_compute_sources"):
+    for fig in (
+        "lag_fan",
+        "compute_share_fan",
+        "lag_distribution",
+        "parity_probability",
+        "china_compute_sources",
+    ):
         assert f'id="fig-{fig}"' in text
     assert "Comparison against the baseline" not in text
     assert "1 of 2 targets pass" in text and "Not calibrated yet" not in text
@@ -229,14 +299,21 @@ def test_calibration_differences_name_the_values_a_run_did_not_use(folders):
     from sim.report import calibration_differences, load_entries
 
     scenario = load_entries([folders["baseline"]])[0].results.scenario
-    calibrated = {"world": {"science": {"algo_rate": 0.0376}},
-                  "uncertainties": {"world.science.algo_rate": {
-                      "dist": "triangular", "low": 0.0215, "mode": 0.0376, "high": 0.0602}}}
+    calibrated = {
+        "world": {"science": {"algo_rate": 0.0376}},
+        "uncertainties": {
+            "world.science.algo_rate": {
+                "dist": "triangular",
+                "low": 0.0215,
+                "mode": 0.0376,
+                "high": 0.0602,
+            }
+        },
+    }
     assert calibration_differences(scenario, calibrated) == []
     calibrated["world"]["science"]["algo_rate"] = 0.05
     calibrated["uncertainties"]["world.science.algo_rate"]["high"] = 0.07
-    calibrated["uncertainties"]["world.huawei.yield_max"] = {"dist": "uniform", "low": 0.5,
-                                                             "high": 0.6}
+    calibrated["uncertainties"]["world.huawei.yield_max"] = {"dist": "uniform", "low": 0.5, "high": 0.6}
     diffs = calibration_differences(scenario, calibrated)
     assert len(diffs) == 3
     assert diffs[0].startswith("world.science.algo_rate: ran with 0.0376, calibrated 0.05")
@@ -253,9 +330,22 @@ def bad_input(tmp_path, kind):
         (bad / "comparison.json").write_text("{}")
     elif kind == "no-runs-table":
         bad.mkdir()
-        (bad / "summary.json").write_text(json.dumps({k: 0 for k in (
-            "scenario", "runs", "seed", "sim_version", "scenario_sha256", "outcomes",
-            "probabilities")}))
+        (bad / "summary.json").write_text(
+            json.dumps(
+                {
+                    k: 0
+                    for k in (
+                        "scenario",
+                        "runs",
+                        "seed",
+                        "sim_version",
+                        "scenario_sha256",
+                        "outcomes",
+                        "probabilities",
+                    )
+                }
+            )
+        )
     return bad
 
 
@@ -264,8 +354,7 @@ def test_bad_input_exits_2_with_a_message_and_leaves_the_old_report(folders, tmp
     bad = bad_input(tmp_path, kind)
     out = tmp_path / "report.html"
     out.write_text("old report")
-    result = CliRunner().invoke(main, ["report", str(folders["baseline"]), str(bad),
-                                       "--out", str(out)])
+    result = CliRunner().invoke(main, ["report", str(folders["baseline"]), str(bad), "--out", str(out)])
     assert result.exit_code == 2, result.output
     assert isinstance(result.exception, SystemExit)
     assert str(bad) in result.output and "fix:" in result.output
@@ -275,16 +364,19 @@ def test_bad_input_exits_2_with_a_message_and_leaves_the_old_report(folders, tmp
 
 def test_bad_input_from_the_shell_prints_no_traceback(tmp_path):
     bad = tmp_path / "nothing-here"
-    proc = subprocess.run([sys.executable, "-m", "sim", "report", str(bad), "--out",
-                           str(tmp_path / "r.html")],
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "report", str(bad), "--out", str(tmp_path / "r.html")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 2
     assert "no such folder" in proc.stderr and "Traceback" not in proc.stderr + proc.stdout
     assert not (tmp_path / "r.html").exists()
 
 
-def test_a_failed_write_leaves_the_old_report_and_no_partial_file(folders, tmp_path,
-                                                                  monkeypatch):
+def test_a_failed_write_leaves_the_old_report_and_no_partial_file(folders, tmp_path, monkeypatch):
     import sim.report
 
     def fail(*_args):
