@@ -496,7 +496,7 @@ def paired_effects(
     Each row shows the distribution over runs of (scenario - reference) in the same draw of the
     world: median (marker), mean (bar), 50% interval (thick) and 90% interval (thin). The text
     on the right gives the share of runs in which the scenario's value is lower than the
-    reference's. Rows are sorted by the median effect in the last panel.
+    reference's ('same' when no run differs). Rows are sorted by the median effect in the last panel.
 
     Args:
         effects: `sim.tables.effect_summary` table.
@@ -520,10 +520,10 @@ def paired_effects(
         ax.plot(sub["p50"], y, "o", color="0.0", mfc="white", ms=6, label="median")
         ax.plot(sub["mean"], y, "|", color="0.0", ms=12, mew=1.5, label="mean")
         ax.axvline(0.0, color="0.3", ls="--", lw=1)
-        for yi, p in zip(y, sub["p_lower"], strict=True):
+        for yi, p, q in zip(y, sub["p_lower"], sub["p_higher"], strict=True):
             if np.isfinite(p):
                 ax.annotate(
-                    f"{p:.0%}",
+                    "same" if p == 0 and q == 0 else f"{p:.0%}",
                     (1.0, yi),
                     xycoords=("axes fraction", "data"),
                     xytext=(3, 0),

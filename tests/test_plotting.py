@@ -169,3 +169,18 @@ def test_save_run_plots_writes_the_run_pngs(results, tmp_path):
         ]
     )
     assert all(p.read_bytes()[:4] == b"\x89PNG" for p in paths)
+
+
+def test_paired_effects_say_same_when_no_run_differs(results):
+    a = results["baseline"].per_run()
+    lag = "capability_lag_months"
+    effects = tables.effect_summary(
+        {
+            "baseline again": tables.paired_differences(a, a, lag),
+            "loosen_h200": tables.paired_differences(a, results["loosen_h200"].per_run(), lag),
+        }
+    )
+    fig = plotting.paired_effects(effects, lag, "t")
+    notes = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert notes.count("same") == len(fig.axes)
+    assert all(n == "same" or n.endswith("%") for n in notes)
