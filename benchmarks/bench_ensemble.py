@@ -101,8 +101,7 @@ def measure(arm: dict[str, Any]) -> dict[str, Any]:
         backend.start()
         started = time.perf_counter()
         try:
-            result = run_ensemble(scenario, runs=runs, chunk_size=arm.get("chunk_size"),
-                                  backend=backend)
+            result = run_ensemble(scenario, runs=runs, chunk_size=arm.get("chunk_size"), backend=backend)
             finished = time.perf_counter()
             summary = summary_dict(result)
             result.monthly_quantiles()
@@ -138,8 +137,13 @@ def run_arm(arm: dict[str, Any], timeout_s: float) -> dict[str, Any]:
     print(f"  {label} ...", end="", flush=True)
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     try:
-        proc = subprocess.run([sys.executable, __file__, "--arm", json.dumps(arm)],
-                              capture_output=True, text=True, timeout=timeout_s, env=env)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--arm", json.dumps(arm)],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            env=env,
+        )
     except subprocess.TimeoutExpired:
         print(" timed out")
         return {**arm, "error": f"timed out after {timeout_s:.0f} s"}
@@ -147,8 +151,10 @@ def run_arm(arm: dict[str, Any], timeout_s: float) -> dict[str, Any]:
         print(" failed")
         return {**arm, "error": proc.stderr.strip().splitlines()[-1] if proc.stderr else "?"}
     out = json.loads(proc.stdout.strip().splitlines()[-1])
-    print(f" {out['runs_per_s']:>8,.0f} runs/s  (total {out['total_s']:.1f} s, "
-          f"peak {out['peak_rss_tree_mb']:,.0f} MB)")
+    print(
+        f" {out['runs_per_s']:>8,.0f} runs/s  (total {out['total_s']:.1f} s, "
+        f"peak {out['peak_rss_tree_mb']:,.0f} MB)"
+    )
     return out
 
 
@@ -168,12 +174,22 @@ def targets(results: list[dict[str, Any]], runs: int = 10_000) -> list[dict[str,
         dask = rate(results, "dask", runs, key)
         if local and procs:
             speedup = procs / local
-            out.append({"target": f"processes x2 >= 1.6x local at {runs:,} runs ({what})",
-                        "value": round(speedup, 2), "met": speedup >= 1.6})
+            out.append(
+                {
+                    "target": f"processes x2 >= 1.6x local at {runs:,} runs ({what})",
+                    "value": round(speedup, 2),
+                    "met": speedup >= 1.6,
+                }
+            )
         if procs and dask:
             overhead = procs / dask - 1.0
-            out.append({"target": f"dask overhead over processes < 25% at {runs:,} runs ({what})",
-                        "value": f"{overhead:.0%}", "met": overhead < 0.25})
+            out.append(
+                {
+                    "target": f"dask overhead over processes < 25% at {runs:,} runs ({what})",
+                    "value": f"{overhead:.0%}",
+                    "met": overhead < 0.25,
+                }
+            )
     return out
 
 
@@ -212,20 +228,33 @@ def markdown(report: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--arm", help=argparse.SUPPRESS)
-    parser.add_argument("--runs", default="1000,10000,100000",
-                        help="comma-separated ensemble sizes [default: %(default)s]")
-    parser.add_argument("--backends", default="local,processes,dask",
-                        help="comma-separated backends [default: %(default)s]")
+    parser.add_argument(
+        "--runs",
+        default="1000,10000,100000",
+        help="comma-separated ensemble sizes [default: %(default)s]",
+    )
+    parser.add_argument(
+        "--backends",
+        default="local,processes,dask",
+        help="comma-separated backends [default: %(default)s]",
+    )
     parser.add_argument("--workers", type=int, default=2, help="workers [default: %(default)s]")
-    parser.add_argument("--chunk-size", type=int, default=None,
-                        help="runs per chunk [default: each backend's own]")
-    parser.add_argument("--single", type=int, default=20,
-                        help="runs of the one-run-at-a-time arm (chunk size 1) [default: "
-                        "%(default)s]; 0 to skip")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke test: --runs 200,1000 --single 3")
-    parser.add_argument("--timeout", type=float, default=3600.0,
-                        help="seconds allowed per measurement [default: %(default)s]")
+    parser.add_argument(
+        "--chunk-size", type=int, default=None, help="runs per chunk [default: each backend's own]"
+    )
+    parser.add_argument(
+        "--single",
+        type=int,
+        default=20,
+        help="runs of the one-run-at-a-time arm (chunk size 1) [default: %(default)s]; 0 to skip",
+    )
+    parser.add_argument("--quick", action="store_true", help="smoke test: --runs 200,1000 --single 3")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=3600.0,
+        help="seconds allowed per measurement [default: %(default)s]",
+    )
     parser.add_argument("--note", default="", help="a line to add to the report")
     parser.add_argument("--out", type=Path, default=OUT, help="folder for the report")
     args = parser.parse_args(argv)
@@ -242,8 +271,10 @@ def main(argv: list[str] | None = None) -> int:
     backends = [b for b in args.backends.split(",") if b]
     load_before = [round(x, 2) for x in os.getloadavg()]
     results = []
-    print(f"benchmark: {SCENARIO.name}, sizes {sizes}, backends {backends}, "
-          f"{args.workers} workers; load average {load_before}")
+    print(
+        f"benchmark: {SCENARIO.name}, sizes {sizes}, backends {backends}, "
+        f"{args.workers} workers; load average {load_before}"
+    )
     for runs in sizes:
         for backend in backends:
             arm = {"backend": backend, "runs": runs, "chunk_size": args.chunk_size}
@@ -254,22 +285,32 @@ def main(argv: list[str] | None = None) -> int:
         arm = {"backend": "local", "runs": args.single, "chunk_size": 1, "single": True}
         results.append(run_arm(arm, args.timeout))
 
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True).stdout.strip() or "unknown"
+    commit = (
+        subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        or "unknown"
+    )
     report = {
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": commit,
         "versions": versions(),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "load_before": load_before,
-                    "load_after": [round(x, 2) for x in os.getloadavg()]},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "load_before": load_before,
+            "load_after": [round(x, 2) for x in os.getloadavg()],
+        },
         "command": " ".join([Path(sys.argv[0]).name, *(argv or sys.argv[1:])]),
         "results": results,
         "targets": targets(results),
         "note": args.note,
     }
-    fingerprints = {r["lag_p50_last_year"] for r in results
-                    if r.get("runs") == sizes[-1] and "lag_p50_last_year" in r}
+    fingerprints = {
+        r["lag_p50_last_year"]
+        for r in results
+        if r.get("runs") == sizes[-1] and "lag_p50_last_year" in r
+    }
     if len(fingerprints) > 1:
         report["note"] += " WARNING: backends disagree on the numbers!"
     args.out.mkdir(parents=True, exist_ok=True)

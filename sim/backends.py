@@ -134,8 +134,7 @@ class Backend:
         """
         return max(1, min(DEFAULT_CHUNK, math.ceil(runs / max(1, self.workers))))
 
-    def map_unordered(self, fn: Callable[..., Any],
-                      tasks: Iterable[Task]) -> Iterator[tuple[int, Any]]:
+    def map_unordered(self, fn: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[int, Any]]:
         """Call ``fn(*task)`` for every task; yield ``(task position, result)`` as each finishes.
 
         Tasks are read from the iterable lazily, a few at a time. If a call raises, the
@@ -153,8 +152,7 @@ class LocalBackend(Backend):
 
     name = "local"
 
-    def map_unordered(self, fn: Callable[..., Any],
-                      tasks: Iterable[Task]) -> Iterator[tuple[int, Any]]:
+    def map_unordered(self, fn: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[int, Any]]:
         """Call ``fn(*task)`` for each task in order, in this process."""
         for position, task in enumerate(tasks):
             yield position, fn(*task)
@@ -201,8 +199,9 @@ class ProcessBackend(Backend):
         return multiprocessing.get_context("spawn")
 
     def _start(self) -> None:
-        self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=self._context(),
-                                         initializer=_preload)
+        self._pool = ProcessPoolExecutor(
+            max_workers=self._workers, mp_context=self._context(), initializer=_preload
+        )
         # start every worker now (the pool would start them on first use), so that a broken
         # environment fails here and the first chunks do not wait for imports
         wait([self._pool.submit(os.getpid) for _ in range(self._workers)])
@@ -225,8 +224,7 @@ class ProcessBackend(Backend):
         processes = getattr(self._pool, "_processes", None) or {}
         return [p.pid for p in list(processes.values()) if p.is_alive()]
 
-    def map_unordered(self, fn: Callable[..., Any],
-                      tasks: Iterable[Task]) -> Iterator[tuple[int, Any]]:
+    def map_unordered(self, fn: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[int, Any]]:
         """Run the tasks on the pool, at most two per worker in flight; see the class docstring."""
         self.start()
         todo = enumerate(tasks)
@@ -273,8 +271,9 @@ class ProcessBackend(Backend):
                                 f"{position} was running (out of memory? try a smaller "
                                 "--chunk-size or fewer --workers)"
                             )
-                    log.warning("a worker process died; re-running %d chunk(s) on a new pool",
-                                len(retry))
+                    log.warning(
+                        "a worker process died; re-running %d chunk(s) on a new pool", len(retry)
+                    )
                     self._rebuild()
         finally:
             for future in pending:
@@ -324,8 +323,13 @@ class DaskBackend(Backend):
 
     name = "dask"
 
-    def __init__(self, scheduler: str | None = None, workers: int | None = None,
-                 connect_timeout_s: float = 20.0, wait_for_workers_s: float = 60.0):
+    def __init__(
+        self,
+        scheduler: str | None = None,
+        workers: int | None = None,
+        connect_timeout_s: float = 20.0,
+        wait_for_workers_s: float = 60.0,
+    ):
         super().__init__()
         if scheduler and workers is not None:
             raise BackendError(
@@ -346,8 +350,9 @@ class DaskBackend(Backend):
         distributed = _import_distributed()
         if self.scheduler:
             try:
-                self.client = distributed.Client(self.scheduler, timeout=self._connect_s,
-                                                 set_as_default=False)
+                self.client = distributed.Client(
+                    self.scheduler, timeout=self._connect_s, set_as_default=False
+                )
             except (OSError, TimeoutError) as exc:
                 raise BackendError(
                     f"cannot reach the Dask scheduler at {self.scheduler}: {exc} (fix: start it "
@@ -371,13 +376,19 @@ class DaskBackend(Backend):
             # memory back to the system at once: this model allocates and frees arrays over runs
             # all the time and runs 2.5x slower so. Our workers keep glibc's defaults, as the
             # other backends do.
-            environ = {k: v for k, v in
-                       dask.config.get("distributed.nanny.pre-spawn-environ", {}).items()
-                       if k != _TRIM}
+            environ = {
+                k: v
+                for k, v in dask.config.get("distributed.nanny.pre-spawn-environ", {}).items()
+                if k != _TRIM
+            }
             with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
                 self._cluster = distributed.LocalCluster(
-                    n_workers=self._n_local, threads_per_worker=1, processes=True,
-                    host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
+                    n_workers=self._n_local,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
                 )
             self.client = distributed.Client(self._cluster, set_as_default=False)
         # import the model on every worker now, not during the first chunks
@@ -396,14 +407,18 @@ class DaskBackend(Backend):
                 )
 
     def _check_malloc(self) -> None:
-        trimming = {address: value for address, value in
-                    self.client.run(os.environ.get, _TRIM).items() if value}
+        trimming = {
+            address: value for address, value in self.client.run(os.environ.get, _TRIM).items() if value
+        }
         if trimming:
             log.warning(
                 "Dask workers %s run with %s=%s (the nanny's default), which makes this model "
                 "about 2.5x slower; start them with DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON="
-                "'{}' (or run `dask worker --no-nanny`)", ", ".join(sorted(trimming)), _TRIM,
-                next(iter(trimming.values())))
+                "'{}' (or run `dask worker --no-nanny`)",
+                ", ".join(sorted(trimming)),
+                _TRIM,
+                next(iter(trimming.values())),
+            )
 
     def _close(self) -> None:
         if self.client is not None:
@@ -431,8 +446,7 @@ class DaskBackend(Backend):
         """Name, worker threads, and the scheduler (``local`` for a cluster we started)."""
         return {**super().describe(), "scheduler": self.scheduler or "local cluster"}
 
-    def map_unordered(self, fn: Callable[..., Any],
-                      tasks: Iterable[Task]) -> Iterator[tuple[int, Any]]:
+    def map_unordered(self, fn: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[int, Any]]:
         """Submit the tasks to the cluster, two per worker thread in flight."""
         distributed = _import_distributed()
         self.start()
@@ -475,8 +489,9 @@ class DaskBackend(Backend):
                 future.cancel()
 
 
-def make_backend(name: str = "local", workers: int | None = None,
-                 scheduler: str | None = None) -> Backend:
+def make_backend(
+    name: str = "local", workers: int | None = None, scheduler: str | None = None
+) -> Backend:
     """Create a backend by name (not yet started).
 
     Args:
@@ -490,12 +505,15 @@ def make_backend(name: str = "local", workers: int | None = None,
     if name not in BACKENDS:
         raise BackendError(f"unknown backend {name!r} (fix: use one of {', '.join(BACKENDS)})")
     if scheduler and name != "dask":
-        raise BackendError(f"--scheduler is for the dask backend, not {name!r} "
-                           "(fix: add --backend dask, or drop --scheduler)")
+        raise BackendError(
+            f"--scheduler is for the dask backend, not {name!r} "
+            "(fix: add --backend dask, or drop --scheduler)"
+        )
     if name == "local":
         if workers not in (None, 1):
-            raise BackendError("the local backend runs in this process; --workers is for "
-                               "--backend processes or dask")
+            raise BackendError(
+                "the local backend runs in this process; --workers is for --backend processes or dask"
+            )
         return LocalBackend()
     if name == "processes":
         return ProcessBackend(workers)

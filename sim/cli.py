@@ -15,12 +15,14 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sim.errors import ScenarioError, SimError
 
-console = Console(soft_wrap=True)
+# on a pipe or in CI there is no terminal width to follow: use one that fits the tables
+console = Console(width=None if sys.stdout.isatty() else 140)
 err_console = Console(stderr=True, soft_wrap=True)
 
 
@@ -53,13 +55,16 @@ def load(path: str, runs: int | None, seed: int | None, sets: tuple[str, ...]) -
 def progress_bar() -> Progress:
     """One progress bar over runs (drawn only on a terminal)."""
     return Progress(
-        TextColumn("[progress.description]{task.description}"), BarColumn(),
-        MofNCompleteColumn(), TimeElapsedColumn(), console=err_console, transient=True,
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
     )
 
 
-def run_with_progress(scenario: Any, label: str, chunk_size: int | None,
-                      backend: Any = "local") -> Any:
+def run_with_progress(scenario: Any, label: str, chunk_size: int | None, backend: Any = "local") -> Any:
     """Run an ensemble, drawing one progress bar that advances as each chunk finishes.
 
     Args:
@@ -73,7 +78,9 @@ def run_with_progress(scenario: Any, label: str, chunk_size: int | None,
     with progress_bar() as bar:
         task = bar.add_task(label, total=scenario.run.runs)
         return run_ensemble(
-            scenario, chunk_size=chunk_size, backend=backend,
+            scenario,
+            chunk_size=chunk_size,
+            backend=backend,
             progress=lambda done, total: bar.update(task, completed=done),
         )
 
@@ -127,56 +134,95 @@ def backend_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         return fn(*args, **kwargs)
 
     options = [
-        click.option("--backend", "backend_name", type=click.Choice(BACKENDS), default="local",
-                     show_default=True, envvar=BACKEND_ENV,
-                     help=f"Where chunks run: this process, a process pool, or a Dask cluster "
-                     f"[env: {BACKEND_ENV}]. Never changes a number."),
-        click.option("--workers", type=click.IntRange(min=1),
-                     help="Worker processes for --backend processes or a local Dask cluster "
-                     "[default: the CPUs available]."),
-        click.option("--scheduler", metavar="tcp://HOST:PORT", envvar=SCHEDULER_ENV,
-                     help=f"Address of a running Dask scheduler (implies --backend dask) "
-                     f"[env: {SCHEDULER_ENV}]; without one, dask starts a local cluster on "
-                     "127.0.0.1 and stops it at the end."),
+        click.option(
+            "--backend",
+            "backend_name",
+            type=click.Choice(BACKENDS),
+            default="local",
+            show_default=True,
+            envvar=BACKEND_ENV,
+            help=f"Where chunks run: this process, a process pool, or a Dask cluster "
+            f"[env: {BACKEND_ENV}]. Never changes a number.",
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            help="Worker processes for --backend processes or a local Dask cluster "
+            "[default: the CPUs available].",
+        ),
+        click.option(
+            "--scheduler",
+            metavar="tcp://HOST:PORT",
+            envvar=SCHEDULER_ENV,
+            help=f"Address of a running Dask scheduler (implies --backend dask) "
+            f"[env: {SCHEDULER_ENV}]; without one, dask starts a local cluster on "
+            "127.0.0.1 and stops it at the end.",
+        ),
     ]
     for option in reversed(options):
         wrapper = option(wrapper)
     return wrapper
 
 
-CHUNK_HELP = "Runs stepped together [default: 5000, fewer to give every worker a chunk]; " \
-    "never changes a number."
+CHUNK_HELP = (
+    "Runs stepped together [default: 5000, fewer to give every worker a chunk]; never changes a number."
+)
 
 
-def fmt(value: float, outcome: str) -> str:
-    """Compact number for tables."""
+SHORT = {
+    "capability_lag_months": ("lag", "months"),
+    "china_compute_share": ("China share", "of H100e"),
+    "china_chip_imports_h100e": ("CN imports", "H100e/yr"),
+    "china_domestic_chips_h100e": ("CN domestic", "H100e/yr"),
+    "us_ai_power_gw": ("US power", "GW"),
+    "china_ai_power_gw": ("CN power", "GW"),
+}
+
+
+def fmt(value: float, outcome: str = "") -> str:
+    """Compact number for tables: 0.081, 6.3, 1,234, 2.51M."""
     if "share" in outcome:
         return f"{value:.3f}"
-    if abs(value) >= 1e5:
+    if abs(value) >= 1e6:
         return f"{value / 1e6:.2f}M"
+    if abs(value) >= 1e4:
+        return f"{value / 1e3:.0f}k"
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:.1f}"
 
 
-def summary_table(summary: dict[str, Any], outcomes: tuple[str, ...]) -> Table:
-    """Median and 90% interval at each year-end, and P(parity by year-end)."""
-    from sim.metrics import OUTCOMES
-
-    years = list(next(iter(summary["outcomes"].values())).keys())
-    table = Table(title=f"{summary['scenario']}: {summary['runs']:,} runs, seed {summary['seed']} "
-                  "— median [5%, 95%]")
-    table.add_column("outcome [unit]", no_wrap=True)
-    for y in years:
-        table.add_column(y, justify="right")
+def year_table(
+    heading: str, years: list[str], outcomes: tuple[str, ...], cell, last: tuple[str, Any]
+) -> Table:
+    """A table with one row per year-end and one column per outcome; cells from `cell`."""
+    table = Table(title=heading, title_justify="left")
+    table.add_column("year end")
     for name in outcomes:
-        stats = summary["outcomes"][name]
-        cells = [f"{fmt(stats[y]['p50'], name)} [{fmt(stats[y]['p5'], name)}, "
-                 f"{fmt(stats[y]['p95'], name)}]" for y in years]
-        table.add_row(f"{name} [{OUTCOMES[name][1]}]", *cells)
-    parity = summary["probabilities"]["china_parity_by"]
-    table.add_row("P(China at parity by)", *[f"{parity[y]:.1%}" for y in years])
+        short, unit = SHORT.get(name, (name, ""))
+        table.add_column(f"{short}\n({unit})", justify="right")
+    table.add_column(last[0], justify="right")
+    for y in years:
+        table.add_row(y, *[cell(name, y) for name in outcomes], last[1](y))
     return table
+
+
+def summary_table(summary: dict[str, Any], outcomes: tuple[str, ...]) -> Table:
+    """Median (and 90% interval below it) at each year-end, and P(parity by year-end)."""
+    years = list(next(iter(summary["outcomes"].values())).keys())
+    parity = summary["probabilities"]["china_parity_by"]
+
+    def cell(name: str, y: str) -> str:
+        s = summary["outcomes"][name][y]
+        return f"{fmt(s['p50'], name)}\n[dim]{fmt(s['p5'], name)}–{fmt(s['p95'], name)}[/]"
+
+    heading = (
+        f"{summary['scenario']}: {summary['runs']:,} runs, seed {summary['seed']} — "
+        "median, 90% interval below"
+    )
+    return year_table(
+        heading, years, outcomes, cell, ("P(parity\nby then)", lambda y: f"{parity[y]:.1%}")
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -187,18 +233,38 @@ def main() -> None:
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--runs", type=click.IntRange(min=1), help="Monte Carlo runs [default: the file's run.runs, 1000].")
+@click.option(
+    "--runs",
+    type=click.IntRange(min=1),
+    help="Monte Carlo runs [default: the file's run.runs, 1000].",
+)
 @click.option("--seed", type=click.IntRange(min=0), help="Seed [default: the file's run.seed].")
-@click.option("--out", type=click.Path(file_okay=False), help="Results folder [default: results/<name>-<time>].")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Results folder [default: results/<name>-<time>].",
+)
 @click.option("--chunk-size", type=click.IntRange(min=1), help=CHUNK_HELP)
 @backend_options
-@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
-              help="Override any field, e.g. policy.us.export.h200.cap_units=500000.")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Override any field, e.g. policy.us.export.h200.cap_units=500000.",
+)
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @handle_errors
-def run(scenario: str, runs: int | None, seed: int | None, out: str | None,
-        chunk_size: int | None, backend: BackendChoice, sets: tuple[str, ...],
-        no_plots: bool) -> None:
+def run(
+    scenario: str,
+    runs: int | None,
+    seed: int | None,
+    out: str | None,
+    chunk_size: int | None,
+    backend: BackendChoice,
+    sets: tuple[str, ...],
+    no_plots: bool,
+) -> None:
     """Run SCENARIO as a Monte Carlo ensemble and write a results folder."""
     from sim.metrics import HEADLINE
     from sim.results import default_out, summary_dict, write_run_results
@@ -207,8 +273,7 @@ def run(scenario: str, runs: int | None, seed: int | None, out: str | None,
     with backend.open() as engine:
         result = run_with_progress(sc, f"{sc.name}", chunk_size, engine)
     target = Path(out) if out else default_out("", sc.name)
-    write_run_results(result, target, plots=not no_plots,
-                      command="sim run " + " ".join(sys.argv[2:]))
+    write_run_results(result, target, plots=not no_plots, command="sim run " + " ".join(sys.argv[2:]))
     console.print(summary_table(summary_dict(result), HEADLINE))
     console.print(f"results: {target}  ({result.wall_time_s:.1f} s for {result.runs:,} runs)")
 
@@ -216,17 +281,26 @@ def run(scenario: str, runs: int | None, seed: int | None, out: str | None,
 @main.command()
 @click.argument("a", type=click.Path(dir_okay=False))
 @click.argument("b", type=click.Path(dir_okay=False))
-@click.option("--runs", type=click.IntRange(min=1), help="Runs of each scenario [default: A's run.runs].")
+@click.option(
+    "--runs", type=click.IntRange(min=1), help="Runs of each scenario [default: A's run.runs]."
+)
 @click.option("--seed", type=click.IntRange(min=0), help="Seed shared by both [default: A's run.seed].")
 @click.option("--out", type=click.Path(file_okay=False), help="Results folder.")
 @click.option("--chunk-size", type=click.IntRange(min=1), help=CHUNK_HELP)
 @backend_options
 @handle_errors
-def compare(a: str, b: str, runs: int | None, seed: int | None, out: str | None,
-            chunk_size: int | None, backend: BackendChoice) -> None:
+def compare(
+    a: str,
+    b: str,
+    runs: int | None,
+    seed: int | None,
+    out: str | None,
+    chunk_size: int | None,
+    backend: BackendChoice,
+) -> None:
     """Paired effect of scenario B against A on the same random draws (B - A)."""
     from sim.compare import paired_differences
-    from sim.metrics import HEADLINE, OUTCOMES
+    from sim.metrics import HEADLINE
     from sim.results import atomic_folder, default_out, manifest, summary_dict, write_json
 
     sa = load(a, runs, seed, ())
@@ -238,8 +312,14 @@ def compare(a: str, b: str, runs: int | None, seed: int | None, out: str | None,
         ra = run_with_progress(sa, sa.name, chunk_size, engine)
         rb = run_with_progress(sb, sb.name, chunk_size, engine)
     diff = paired_differences(ra, rb)
-    body = {"a": summary_dict(ra), "b": summary_dict(rb), "runs": runs, "seed": seed,
-            "difference": "b - a", **diff}
+    body = {
+        "a": summary_dict(ra),
+        "b": summary_dict(rb),
+        "runs": runs,
+        "seed": seed,
+        "difference": "b - a",
+        **diff,
+    }
     target = Path(out) if out else default_out("vs-" + sa.name, sb.name)
 
     def fill(tmp: Path) -> None:
@@ -250,21 +330,25 @@ def compare(a: str, b: str, runs: int | None, seed: int | None, out: str | None,
 
     atomic_folder(target, fill)
     years = list(diff["probabilities"]["china_parity_by"].keys())
-    table = Table(title=f"{sb.name} - {sa.name}: paired difference, {runs:,} runs, seed {seed} "
-                  "— median [5%, 95%] (mean)")
-    table.add_column("outcome [unit]", no_wrap=True)
-    for y in years:
-        table.add_column(y, justify="right")
-    for name in HEADLINE:
-        cells = []
-        for y in years:
-            s = diff["outcomes"][name][y]
-            cells.append(f"{fmt(s['p50'], name)} [{fmt(s['p5'], name)}, {fmt(s['p95'], name)}] "
-                         f"({fmt(s['mean'], name)})")
-        table.add_row(f"{name} [{OUTCOMES[name][1]}]", *cells)
     parity = diff["probabilities"]["china_parity_by"]
-    table.add_row("P(parity by): b - a", *[f"{parity[y]['difference']:+.1%}" for y in years])
-    console.print(table)
+
+    def cell(name: str, y: str) -> str:
+        st = diff["outcomes"][name][y]
+        return f"{fmt(st['p50'], name)}\n[dim]{fmt(st['p5'], name)}–{fmt(st['p95'], name)}[/]"
+
+    heading = (
+        f"{sb.name} − {sa.name}: paired difference per run, {runs:,} runs, seed {seed} — "
+        "median, 90% interval below"
+    )
+    console.print(
+        year_table(
+            heading,
+            years,
+            HEADLINE,
+            cell,
+            ("ΔP(parity\nby then)", lambda y: f"{parity[y]['difference']:+.1%}"),
+        )
+    )
     console.print(f"results: {target}")
 
 
@@ -286,21 +370,430 @@ def validate(files: tuple[str, ...]) -> None:
             continue
         for warning in plausibility_warnings(sc):
             err_console.print(f"[yellow]warning:[/] {f}: {warning}", highlight=False)
-        console.print(f"ok: {f} ({sc.name}: {sc.run.start} to {sc.run.end}, "
-                      f"{len(sc.uncertainties)} uncertainties)")
+        console.print(
+            f"ok: {f} ({sc.name}: {sc.run.start} to {sc.run.end}, {len(sc.uncertainties)} uncertainties)"
+        )
     if failed:
         sys.exit(2)
 
 
 @main.command()
-@click.option("--out", type=click.Path(dir_okay=False), default="scenarios/schema.json",
-              show_default=True, help="Where to write the JSON schema.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default="scenarios/schema.json",
+    show_default=True,
+    help="Where to write the JSON schema.",
+)
 def schema(out: str) -> None:
     """Write the scenario JSON schema (editors use it to complete and check fields)."""
     from sim.scenario import write_schema
 
     write_schema(Path(out))
     console.print(f"wrote {out}")
+
+
+# --------------------------------------------------------------------------- policy analysis
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="PATH[=VALUES]",
+    help="Lever to sweep, a dotted path as for --set. Once for a curve, twice for heat maps. "
+    "Values inline (PATH=v1,v2 or PATH=lo:hi:n) or from --values/--range.",
+)
+@click.option("--values", metavar="V1,V2,...", help="Values of the --param given without them.")
+@click.option("--range", "range_", metavar="LO:HI:N", help="N values from LO to HI, e.g. 0:2000000:9.")
+@click.option(
+    "--runs", type=click.IntRange(min=1), help="Runs per value [default: the file's run.runs]."
+)
+@click.option("--seed", type=click.IntRange(min=0), help="Seed of every value [default: the file's].")
+@click.option("--year", metavar="YYYY-12", help="Year-end of the table and plots [default: 2028-12].")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Results folder [default: results/<name>-sweep-<time>].",
+)
+@click.option("--chunk-size", type=click.IntRange(min=1), help=CHUNK_HELP)
+@backend_options
+@click.option(
+    "--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a field at every value."
+)
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@handle_errors
+def sweep(
+    scenario: str,
+    params: tuple[str, ...],
+    values: str | None,
+    range_: str | None,
+    runs: int | None,
+    seed: int | None,
+    year: str | None,
+    out: str | None,
+    chunk_size: int | None,
+    backend: BackendChoice,
+    sets: tuple[str, ...],
+    no_plots: bool,
+) -> None:
+    """Sweep one or two levers of SCENARIO, every value on the same random draws."""
+    from sim.analysis import default_year_end, parse_year_end
+    from sim.results import default_out
+    from sim.scenario import parse_set
+    from sim.sweep import build_points, parse_axes, run_sweep, write_sweep
+
+    axes = parse_axes(params, values, range_)
+    points = build_points(scenario, axes, runs, seed, parse_set(sets))
+    sc = points[0].scenario
+    year = parse_year_end(year, sc) if year else default_year_end(sc)
+    total = sum(pt.scenario.run.runs for pt in points)
+    with backend.open() as engine, progress_bar() as bar:
+        task = bar.add_task(f"{sc.name}: {len(points)} values", total=total)
+        result = run_sweep(
+            points,
+            axes,
+            chunk_size=chunk_size,
+            progress=lambda done, _t: bar.update(task, completed=done),
+            backend=engine,
+        )
+    target = Path(out) if out else default_out("sweep", sc.name)
+    write_sweep(result, target, year, plots=not no_plots, command="sim sweep " + " ".join(sys.argv[2:]))
+    console.print(sweep_table(result, year) if len(axes) == 1 else sweep_grid(result, year))
+    if len(result.points) > 1 and not result.has_effect():
+        err_console.print(
+            f"[yellow]warning:[/] no outcome changed in any run across the values: the lever has no "
+            f"effect in {sc.name} (is it switched on, e.g. policy.us.export.h200.allowed?)",
+            highlight=False,
+        )
+    console.print(f"results: {target}  ({result.wall_time_s:.1f} s for {total:,} runs)")
+
+
+def label(path: str) -> str:
+    """'path [unit]' of a scenario parameter, escaped so rich shows the brackets."""
+    from sim.analysis import parameter_label
+
+    return escape(parameter_label(path))
+
+
+def lever(value: float) -> str:
+    """A lever value for tables: 890,000 or 0.25."""
+    return f"{value:,.0f}" if value == int(value) and abs(value) >= 1000 else f"{value:.4g}"
+
+
+def sweep_table(result: Any, year: str) -> Table:
+    """One row per lever value: median and 90% interval of the headline outcomes, P(parity)."""
+    from sim.metrics import HEADLINE
+
+    path = result.paths[0]
+    stats = result.stats_table().query("year_end == @year").set_index(["point", "outcome"])
+    parity = result.parity_table().query("year_end == @year").set_index("point")["p_parity"]
+
+    def cell(point: int, name: str) -> str:
+        s = stats.loc[(point, name)]
+        return f"{fmt(s['p50'], name)}\n[dim]{fmt(s['p5'], name)}–{fmt(s['p95'], name)}[/]"
+
+    table = Table(
+        title=f"{result.scenario.name} at {year}: {result.runs:,} runs per value on the same draws, "
+        f"seed {result.seed} — median, 90% interval below",
+        title_justify="left",
+    )
+    table.add_column(label(path).replace(" \\[", "\n\\["), justify="right")
+    for name in HEADLINE:
+        short, unit = SHORT.get(name, (name, ""))
+        table.add_column(f"{short}\n({unit})", justify="right")
+    table.add_column(f"P(parity\nby {year})", justify="right")
+    for i, pt in enumerate(result.points):
+        table.add_row(lever(pt.values[path]), *[cell(i, n) for n in HEADLINE], f"{parity[i]:.1%}")
+    return table
+
+
+def sweep_grid(result: Any, year: str) -> Table:
+    """Two levers: median lag and P(parity) in a grid (rows: first lever, columns: second)."""
+    rows, cols = result.paths
+    lag = result.stats_table().query("year_end == @year and outcome == 'capability_lag_months'")
+    lag = lag.set_index([rows, cols])["p50"]
+    parity = result.parity_table().query("year_end == @year").set_index([rows, cols])["p_parity"]
+    table = Table(
+        title=f"{result.scenario.name} at {year}: median lag \\[months] / P(parity by then); "
+        f"{result.runs:,} runs per point on the same draws, seed {result.seed}",
+        title_justify="left",
+    )
+    table.add_column(f"{label(rows)}\n↓  {label(cols)} →")
+    for c in result.axes[1].values:
+        table.add_column(lever(c), justify="right")
+    for r in result.axes[0].values:
+        table.add_row(
+            lever(r), *[f"{lag[(r, c)]:.1f} / {parity[(r, c)]:.0%}" for c in result.axes[1].values]
+        )
+    return table
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--outcome",
+    "outcome_ref",
+    required=True,
+    metavar="NAME@YYYY-12",
+    help="The outcome to explain, e.g. capability_lag_months@2028-12.",
+)
+@click.option(
+    "--samples",
+    type=int,
+    help="Base sample size N, a power of two; the model runs N x (uncertainties + 3) times "
+    "[default: 1024].",
+)
+@click.option("--seed", type=click.IntRange(min=0), help="Seed [default: the file's run.seed].")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Results folder [default: results/<name>-sensitivity-<time>].",
+)
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override any field.")
+@click.option("--no-plots", is_flag=True, help="Skip the bar chart.")
+@backend_options
+@handle_errors
+def sensitivity(
+    scenario: str,
+    outcome_ref: str,
+    samples: int | None,
+    seed: int | None,
+    out: str | None,
+    sets: tuple[str, ...],
+    no_plots: bool,
+    backend: BackendChoice,
+) -> None:
+    """Sobol indices (SALib) of an outcome over SCENARIO's declared uncertainties."""
+    import time
+
+    from sim.analysis import check_in_horizon, parse_outcome_ref
+    from sim.results import default_out
+    from sim.sensitivity import (
+        DEFAULT_SAMPLES,
+        ModelEvaluator,
+        check_samples,
+        sobol_indices,
+        write_sensitivity,
+    )
+
+    ref = parse_outcome_ref(outcome_ref)
+    samples = DEFAULT_SAMPLES if samples is None else samples
+    check_samples(samples)
+    sc = load(scenario, None, seed, sets)
+    check_in_horizon(ref, sc)
+    evaluator = ModelEvaluator(sc, ref, sc.run.seed)
+    began = time.perf_counter()
+    with backend.open() as engine, progress_bar() as bar:
+        task = bar.add_task(f"{sc.name}: Sobol design", total=samples * (len(evaluator.names) + 2))
+        evaluator.progress = lambda done, _t: bar.update(task, completed=done)
+        evaluator.backend = engine
+        result = sobol_indices(evaluator.names, evaluator, samples, sc.run.seed)
+    wall = time.perf_counter() - began
+    target = Path(out) if out else default_out("sensitivity", sc.name)
+    write_sensitivity(
+        result,
+        evaluator,
+        target,
+        plots=not no_plots,
+        command="sim sensitivity " + " ".join(sys.argv[2:]),
+        wall_time_s=wall,
+    )
+    console.print(sensitivity_table(result, evaluator))
+    console.print(
+        f"First-order indices sum to {result.S1.sum():.2f}; the remaining "
+        f"{max(0.0, 1 - result.S1.sum()):.2f} of the variance comes from interactions."
+    )
+    console.print(f"results: {target}  ({wall:.1f} s for {result.evaluations:,} runs)")
+
+
+def sensitivity_table(result: Any, evaluator: Any) -> Table:
+    """Factors ranked by total Sobol index, with first-order index and 95% intervals."""
+    from sim.sensitivity import CHANCE
+
+    ref = evaluator.ref
+    table = Table(
+        title=f"Sobol indices of {ref.key} \\[{ref.unit}] in {evaluator.scenario.name}: "
+        f"N = {result.samples}, {result.evaluations:,} runs, seed {evaluator.seed} — "
+        "share of variance ± 95% interval",
+        title_justify="left",
+    )
+    table.add_column("rank", justify="right")
+    table.add_column("uncertainty \\[unit]")
+    table.add_column("total (ST)", justify="right")
+    table.add_column("first order (S1)", justify="right")
+    for row in result.table().itertuples(index=False):
+        name = CHANCE if row.factor == CHANCE else label(row.factor)
+        table.add_row(
+            str(row.rank), name, f"{row.ST:.3f} ± {row.ST_conf:.3f}", f"{row.S1:.3f} ± {row.S1_conf:.3f}"
+        )
+    return table
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--where",
+    required=True,
+    metavar='"NAME@YYYY-12 OP NUMBER"',
+    help='The runs of interest, e.g. "capability_lag_months@2028-12 <= 3" (OP: <, <=, >, >=, ==, !=).',
+)
+@click.option("--runs", type=click.IntRange(min=1), help="Runs of the ensemble [default: 5000].")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed [default: the file's run.seed].")
+@click.option(
+    "--max-boxes",
+    type=click.IntRange(1, 10),
+    default=3,
+    show_default=True,
+    help="Most boxes to look for.",
+)
+@click.option(
+    "--min-coverage",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.5,
+    show_default=True,
+    help="Least share of the (not yet explained) runs of interest a box must hold.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Results folder [default: results/<name>-discover-<time>].",
+)
+@click.option("--chunk-size", type=click.IntRange(min=1), help=CHUNK_HELP)
+@backend_options
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override any field.")
+@click.option("--no-plots", is_flag=True, help="Skip the peeling-trajectory plot.")
+@handle_errors
+def discover(
+    scenario: str,
+    where: str,
+    runs: int | None,
+    seed: int | None,
+    max_boxes: int,
+    min_coverage: float,
+    out: str | None,
+    chunk_size: int | None,
+    backend: BackendChoice,
+    sets: tuple[str, ...],
+    no_plots: bool,
+) -> None:
+    """Scenario discovery (PRIM): the uncertainty ranges in which WHERE holds."""
+    from sim import discovery
+    from sim.analysis import check_in_horizon
+    from sim.results import default_out
+
+    condition = discovery.parse_condition(where)
+    runs = discovery.DEFAULT_RUNS if runs is None else runs
+    sc = load(scenario, runs, seed, sets)
+    check_in_horizon(condition.ref, sc, "--where")
+    with backend.open() as engine, progress_bar() as bar:
+        task = bar.add_task(sc.name, total=runs)
+        found = discovery.discover(
+            sc,
+            condition,
+            runs=runs,
+            max_boxes=max_boxes,
+            min_coverage=min_coverage,
+            chunk_size=chunk_size,
+            progress=lambda done, _t: bar.update(task, completed=done),
+            backend=engine,
+        )
+    target = Path(out) if out else default_out("discover", sc.name)
+    discovery.write_discovery(
+        found, target, plots=not no_plots, command="sim discover " + " ".join(sys.argv[2:])
+    )
+    ref, seen = condition.ref, found.summary_dict()["outcome_range"]
+    console.print(
+        f"{sc.name}, {found.result.runs:,} runs, seed {found.result.seed}: {found.n_interest:,} runs "
+        f"({found.base_rate:.1%}) have {condition.text}. Across all runs {ref.key} has median "
+        f"{fmt(seen['p50'], ref.outcome)} and ranges from {fmt(seen['min'], ref.outcome)} to "
+        f"{fmt(seen['max'], ref.outcome)} \\[{ref.unit}]."
+    )
+    if found.n_interest == 0:
+        console.print(
+            f"No run has {condition.text}, so there is nothing for PRIM to explain. "
+            "Loosen the threshold within the range above."
+        )
+    elif found.n_interest == found.result.runs:
+        console.print(f"Every run has {condition.text}; no box is needed to explain it.")
+    elif not found.boxes:
+        console.print(
+            "PRIM found no box that holds these runs more densely than the ensemble does: "
+            "no small set of uncertainty ranges explains them."
+        )
+    for box in found.boxes:
+        console.print(discovery_table(found, box))
+    console.print(
+        f"results: {target}  ({found.result.wall_time_s:.1f} s for {found.result.runs:,} runs)"
+    )
+
+
+def discovery_table(found: Any, box: Any) -> Table:
+    """The parameter ranges one PRIM box restricts, with its coverage and density."""
+    lift = box.density / found.base_rate
+    table = Table(
+        title=f"Box {box.number}: holds {box.coverage:.0%} of the runs of interest (coverage); "
+        f"{box.density:.0%} of its {box.n_runs:,} runs are of interest (density, {lift:.1f} x the "
+        f"{found.base_rate:.1%} base rate)",
+        title_justify="left",
+    )
+    table.add_column("uncertainty \\[unit]")
+    table.add_column("box range", justify="right")
+    table.add_column("sampled range", justify="right")
+    table.add_column("quasi-p", justify="right")
+    for lim in box.restricted().itertuples(index=False):
+        table.add_row(
+            label(lim.parameter),
+            f"{lim.min:.4g} to {lim.max:.4g}",
+            f"{lim.full_min:.4g} to {lim.full_max:.4g}",
+            f"{lim.qp:.1e}",
+        )
+    return table
+
+
+@main.command()
+@click.argument("results", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--out",
+    type=click.Path(),
+    default="report.html",
+    show_default=True,
+    help="The HTML file to write (self-contained: images embedded).",
+)
+@click.option(
+    "--calibration",
+    "calibration_dir",
+    type=click.Path(),
+    default="calibration",
+    show_default=True,
+    help="Folder with calibrated.yaml and the fit report.",
+)
+@handle_errors
+def report(results: tuple[str, ...], out: str, calibration_dir: str) -> None:
+    """Write one self-contained HTML report from RESULTS folders of `sim run`.
+
+    With several folders, every scenario is compared with the baseline (paired when seed and
+    runs match).
+    """
+    import time
+
+    from sim.report import write_report
+
+    began = time.perf_counter()
+    figures = write_report(
+        [Path(r) for r in results],
+        Path(out),
+        Path(calibration_dir),
+        command="sim report " + " ".join(sys.argv[2:]),
+    )
+    console.print(
+        f"report: {out}  ({len(results)} results, {len(figures)} figures, "
+        f"{time.perf_counter() - began:.1f} s)",
+        markup=False,
+        highlight=False,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -41,8 +41,17 @@ from sim.scenario import Scenario, month_index, month_label
 #: bytes of per-run monthly series kept in memory before they are moved to a scratch file.
 MONTHLY_MEMORY_LIMIT = 64 * 2**20
 
-__all__ = ["DEFAULT_CHUNK", "Aggregator", "ChunkResult", "EnsembleResult", "MonthlyStore",
-           "chunks", "combine", "run_chunk", "run_ensemble"]
+__all__ = [
+    "DEFAULT_CHUNK",
+    "Aggregator",
+    "ChunkResult",
+    "EnsembleResult",
+    "MonthlyStore",
+    "chunks",
+    "combine",
+    "run_chunk",
+    "run_ensemble",
+]
 
 
 @dataclass
@@ -57,8 +66,13 @@ class ChunkResult:
     monthly: dict[str, np.ndarray]
 
 
-def run_chunk(scenario: Scenario, seed: int, run_start: int, n_runs: int,
-              draws: dict[str, np.ndarray] | None = None) -> ChunkResult:
+def run_chunk(
+    scenario: Scenario,
+    seed: int,
+    run_start: int,
+    n_runs: int,
+    draws: dict[str, np.ndarray] | None = None,
+) -> ChunkResult:
     """Simulate runs run_start .. run_start + n_runs - 1 of a scenario.
 
     `draws` optionally fixes parameter values for these runs ({path: values (n_runs,)}).
@@ -116,8 +130,13 @@ class MonthlyStore(Mapping[str, np.ndarray]):
         memory_limit: bytes kept in memory before spilling to the scratch file.
     """
 
-    def __init__(self, names: tuple[str, ...] | list[str], n_months: int, runs: int,
-                 memory_limit: int = MONTHLY_MEMORY_LIMIT):
+    def __init__(
+        self,
+        names: tuple[str, ...] | list[str],
+        n_months: int,
+        runs: int,
+        memory_limit: int = MONTHLY_MEMORY_LIMIT,
+    ):
         self.names = tuple(names)
         self.n_months = int(n_months)
         self.runs = int(runs)
@@ -161,14 +180,14 @@ class MonthlyStore(Mapping[str, np.ndarray]):
         k = self.names.index(name)
         out = np.empty((self.n_months, self.runs), dtype=np.float32)
         for start, data in self._memory.items():
-            out[:, start:start + data.shape[2]] = data[k]
+            out[:, start : start + data.shape[2]] = data[k]
         if self._file is not None:
             per_series = 4 * self.n_months
             for start, (offset, n) in self._offsets.items():
                 self._file.seek(offset + k * per_series * n)
                 raw = self._file.read(per_series * n)
                 values = np.frombuffer(raw, dtype=np.float32).reshape(self.n_months, n)
-                out[:, start:start + n] = values
+                out[:, start : start + n] = values
         return out
 
     def __iter__(self) -> Iterator[str]:
@@ -277,8 +296,7 @@ class Aggregator:
         memory_limit: passed to the `MonthlyStore`.
     """
 
-    def __init__(self, scenario: Scenario, seed: int, runs: int,
-                 memory_limit: int | None = None):
+    def __init__(self, scenario: Scenario, seed: int, runs: int, memory_limit: int | None = None):
         self.scenario = scenario
         self.seed = int(seed)
         self.runs = int(runs)
@@ -293,8 +311,10 @@ class Aggregator:
         def like(values: np.ndarray) -> np.ndarray:
             return np.empty(self.runs, dtype=np.asarray(values).dtype)
 
-        self.year_end = {name: {label: like(v) for label, v in by_year.items()}
-                         for name, by_year in part.year_end.items()}
+        self.year_end = {
+            name: {label: like(v) for label, v in by_year.items()}
+            for name, by_year in part.year_end.items()
+        }
         self.parity = {label: like(v) for label, v in part.parity.items()}
         self.params = {path: like(v) for path, v in part.params.items()}
         n_months = next(iter(part.monthly.values())).shape[0]
@@ -307,8 +327,9 @@ class Aggregator:
         assert self.monthly is not None
         rows = slice(part.run_start, part.run_start + part.n_runs)
         if part.run_start < 0 or rows.stop > self.runs or self._filled[rows].any():
-            raise ValueError(f"runs {rows.start}..{rows.stop - 1} are outside the ensemble or "
-                             "were added twice")
+            raise ValueError(
+                f"runs {rows.start}..{rows.stop - 1} are outside the ensemble or were added twice"
+            )
         for name, by_year in part.year_end.items():
             for label, values in by_year.items():
                 self.year_end[name][label][rows] = values
@@ -332,8 +353,14 @@ class Aggregator:
         start = month_index(self.scenario.run.start)
         months = [month_label(start + i) for i in range(self.scenario.n_months)]
         return EnsembleResult(
-            scenario=self.scenario, runs=self.runs, seed=self.seed, year_end=self.year_end,
-            parity=self.parity, params=self.params, monthly=self.monthly, months=months,
+            scenario=self.scenario,
+            runs=self.runs,
+            seed=self.seed,
+            year_end=self.year_end,
+            parity=self.parity,
+            params=self.params,
+            monthly=self.monthly,
+            months=months,
         )
 
 
@@ -396,8 +423,11 @@ def run_ensemble(
 
         def tasks() -> Iterator[tuple[Any, ...]]:
             for run_start, n in chunks(runs, size):
-                part = None if draws is None else {k: v[run_start:run_start + n]
-                                                   for k, v in draws.items()}
+                part = (
+                    None
+                    if draws is None
+                    else {k: v[run_start : run_start + n] for k, v in draws.items()}
+                )
                 yield scenario, seed, run_start, n, part
 
         for _position, part in engine.map_unordered(run_chunk, tasks()):

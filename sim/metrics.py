@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import rules
 from sim.scenario import month_label
 
 #: outcome name -> (kind, unit). The first eight are DESIGN.md's headline outcomes.
@@ -80,29 +81,8 @@ def year_end_values(series: dict[str, np.ndarray], start: int) -> dict[str, dict
         values = series[name]
         out[name] = {}
         for label, first, dec in year_ends(start, n_months):
-            out[name][label] = values[dec] if kind == "stock" else year_total(values, first, dec)
+            out[name][label] = values[dec] if kind == "stock" else rules.total(values[first : dec + 1])
     return out
-
-
-def year_total(values: np.ndarray, first: int, last: int) -> np.ndarray:
-    """Sum of months first..last per run, added one month at a time in calendar order.
-
-    ``values[first:last + 1].sum(axis=0)`` is not used: when the runs axis has length 1 (a chunk
-    of one run) numpy sums the months pairwise, which rounds differently, so a run's total would
-    depend on how the ensemble was chunked.
-
-    Args:
-        values: a monthly series, shape (months, runs).
-        first: position of the first month to add.
-        last: position of the last month to add (inclusive).
-
-    Returns:
-        The totals, shape (runs,).
-    """
-    total = np.array(values[first], dtype=float)
-    for month in range(first + 1, last + 1):
-        total += values[month]
-    return total
 
 
 def parity_by(series: dict[str, np.ndarray], start: int) -> dict[str, np.ndarray]:

@@ -53,8 +53,9 @@ def reference(scenario):
 @pytest.fixture(scope="module")
 def cluster():
     """A two-worker Dask cluster on the loopback address, for the tests that need an address."""
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as c:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as c:
         yield c
 
 
@@ -86,8 +87,14 @@ def test_local_chunk_size_never_changes_a_number(scenario, tmp_path, chunk_size)
 @pytest.mark.parametrize(("workers", "chunk_size"), [(1, 40), (2, 13), (3, None)])
 def test_processes_backend_matches_local(scenario, reference, tmp_path, workers, chunk_size):
     calls = []
-    result = run_ensemble(scenario, runs=RUNS, chunk_size=chunk_size, backend="processes",
-                          workers=workers, progress=lambda done, total: calls.append(done))
+    result = run_ensemble(
+        scenario,
+        runs=RUNS,
+        chunk_size=chunk_size,
+        backend="processes",
+        workers=workers,
+        progress=lambda done, total: calls.append(done),
+    )
     assert result.backend == "processes"
     assert result.extra["backend"]["workers"] == workers
     n_chunks = len(chunks(RUNS, result.chunk_size))
@@ -102,8 +109,13 @@ def test_dask_local_cluster_started_and_stopped_by_the_backend(scenario, referen
         assert isinstance(backend, DaskBackend)
         address = backend.client.scheduler.address
         assert address.startswith("tcp://127.0.0.1:")
-        result = run_ensemble(scenario, runs=RUNS, chunk_size=15, backend=backend,
-                              progress=lambda done, total: calls.append(done))
+        result = run_ensemble(
+            scenario,
+            runs=RUNS,
+            chunk_size=15,
+            backend=backend,
+            progress=lambda done, total: calls.append(done),
+        )
     assert backend.client is None
     assert calls == [15, 30, 45, 60]
     assert result.backend == "dask" and result.extra["backend"]["workers"] == 2
@@ -115,14 +127,16 @@ def test_dask_local_cluster_started_and_stopped_by_the_backend(scenario, referen
 
 @dask_warnings
 def test_dask_existing_cluster_by_address(scenario, reference, cluster, tmp_path):
-    result = run_ensemble(scenario, runs=RUNS, chunk_size=17, backend="dask",
-                          scheduler=cluster.scheduler_address)
+    result = run_ensemble(
+        scenario, runs=RUNS, chunk_size=17, backend="dask", scheduler=cluster.scheduler_address
+    )
     assert result.extra["backend"]["scheduler"] == cluster.scheduler_address
     assert_same(reference, result, tmp_path)
 
 
 def test_chunks_arriving_in_any_order_and_spilled_to_disk_give_the_same_result(
-        scenario, reference, tmp_path):
+    scenario, reference, tmp_path
+):
     parts = [run_chunk(scenario, reference.seed, s, n) for s, n in chunks(RUNS, 23)]
     aggregator = Aggregator(scenario, reference.seed, RUNS, memory_limit=0)
     for part in reversed(parts):
@@ -145,8 +159,7 @@ def test_each_run_is_added_exactly_once(scenario):
 def test_monthly_store_reads_series_in_run_order_from_memory_or_disk():
     rng = np.random.default_rng(5)
     names = ("a", "b", "c")
-    blocks = [(s, {k: rng.random((4, n), dtype=np.float32) for k in names})
-              for s, n in chunks(50, 7)]
+    blocks = [(s, {k: rng.random((4, n), dtype=np.float32) for k in names}) for s, n in chunks(50, 7)]
     in_memory = MonthlyStore(names, 4, 50)
     spilled = MonthlyStore(names, 4, 50, memory_limit=300)
     for start, block in blocks[::-1]:
@@ -169,14 +182,14 @@ def test_killed_worker_process_has_its_chunks_rerun(scenario, reference, tmp_pat
     killed = []
 
     with ProcessBackend(workers=2) as backend:
+
         def kill_one(done, total):
             if not killed:
                 pid = backend.worker_pids()[0]
                 os.kill(pid, signal.SIGKILL)
                 killed.append(pid)
 
-        result = run_ensemble(scenario, runs=RUNS, chunk_size=10, backend=backend,
-                              progress=kill_one)
+        result = run_ensemble(scenario, runs=RUNS, chunk_size=10, backend=backend, progress=kill_one)
         assert backend.restarts >= 1
         assert killed[0] not in backend.worker_pids()
     assert_same(reference, result, tmp_path)
@@ -186,14 +199,14 @@ def test_killed_worker_process_has_its_chunks_rerun(scenario, reference, tmp_pat
 def test_killed_dask_worker_has_its_chunks_rerun(scenario, reference, cluster, tmp_path):
     killed = []
     with DaskBackend(cluster.scheduler_address) as backend:
+
         def kill_one(done, total):
             if not killed:
                 address, pid = sorted(backend.worker_pids().items())[0]
                 os.kill(pid, signal.SIGKILL)
                 killed.append(address)
 
-        result = run_ensemble(scenario, runs=RUNS, chunk_size=10, backend=backend,
-                              progress=kill_one)
+        result = run_ensemble(scenario, runs=RUNS, chunk_size=10, backend=backend, progress=kill_one)
     assert killed
     assert_same(reference, result, tmp_path)
 
@@ -214,22 +227,38 @@ def test_model_error_stops_the_ensemble_and_names_the_run(scenario, cluster, bac
     draws = poisoned_draws(scenario, runs, bad_run=27)
     options = {"scheduler": cluster.scheduler_address} if backend == "dask" else {}
     with pytest.raises(ModelError, match=r"of run 27\b"):
-        run_ensemble(scenario, runs=runs, chunk_size=10, draws=draws, backend=backend,
-                     **options)
+        run_ensemble(scenario, runs=runs, chunk_size=10, draws=draws, backend=backend, **options)
 
 
 def test_cli_model_error_exits_with_it_and_writes_no_results(tmp_path):
     broken = tmp_path / "broken.yaml"
-    broken.write_text(textwrap.dedent(f"""\
+    broken.write_text(
+        textwrap.dedent(f"""\
         name: broken
         extends: {BASELINE}
         uncertainties:
           world.science.talent_elasticity: {{dist: uniform, low: 1.0e5, high: 1.0e6}}
-        """))
+        """)
+    )
     out = tmp_path / "results" / "broken"
-    result = CliRunner().invoke(main, ["run", str(broken), "--runs", "6", "--no-plots",
-                                       "--out", str(out), "--backend", "processes",
-                                       "--workers", "2", "--chunk-size", "3"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(broken),
+            "--runs",
+            "6",
+            "--no-plots",
+            "--out",
+            str(out),
+            "--backend",
+            "processes",
+            "--workers",
+            "2",
+            "--chunk-size",
+            "3",
+        ],
+    )
     assert result.exit_code == 1, result.output
     assert "became non-finite" in result.output and "of run " in result.output
     assert not out.parent.exists() or list(out.parent.iterdir()) == []
@@ -245,15 +274,19 @@ def test_dask_missing_says_how_to_install(monkeypatch):
     assert "pip install" in result.output
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--backend", "local", "--workers", "2"], "--workers is for"),
-    (["--backend", "processes", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler is for"),
-    (["--scheduler", "tcp://127.0.0.1:1", "--workers", "2"], "has its own workers"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--backend", "local", "--workers", "2"], "--workers is for"),
+        (["--backend", "processes", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler is for"),
+        (["--scheduler", "tcp://127.0.0.1:1", "--workers", "2"], "has its own workers"),
+    ],
+)
 def test_backend_options_that_do_not_fit_exit_2(tmp_path, args, message):
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["run", str(BASELINE), "--runs", "5", "--no-plots",
-                                       "--out", str(out), *args])
+    result = CliRunner().invoke(
+        main, ["run", str(BASELINE), "--runs", "5", "--no-plots", "--out", str(out), *args]
+    )
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert not out.exists()
@@ -270,25 +303,29 @@ def test_cli_runs_on_the_cluster_named_by_the_environment(cluster, tmp_path, mon
     assert still_local.exit_code == 0, still_local.output
     assert json.loads((tmp_path / "still" / "manifest.json").read_text())["backend"] == "local"
     # ...--backend dask uses it
-    remote = CliRunner().invoke(main, [*common, "--backend", "dask", "--chunk-size", "7",
-                                       "--out", str(tmp_path / "dask")])
+    remote = CliRunner().invoke(
+        main, [*common, "--backend", "dask", "--chunk-size", "7", "--out", str(tmp_path / "dask")]
+    )
     assert remote.exit_code == 0, remote.output
     manifest = json.loads((tmp_path / "dask" / "manifest.json").read_text())
     assert manifest["backend"] == "dask"
     assert manifest["backend_detail"]["scheduler"] == cluster.scheduler_address
-    assert ((tmp_path / "local" / "summary.json").read_bytes()
-            == (tmp_path / "dask" / "summary.json").read_bytes())
+    assert (tmp_path / "local" / "summary.json").read_bytes() == (
+        tmp_path / "dask" / "summary.json"
+    ).read_bytes()
 
 
 def test_compare_on_a_process_pool_matches_local(tmp_path):
     scenarios = [str(BASELINE), str(ROOT / "scenarios" / "loosen_h200.yaml")]
     common = ["compare", *scenarios, "--runs", "24"]
     local = CliRunner().invoke(main, [*common, "--out", str(tmp_path / "local")])
-    pooled = CliRunner().invoke(main, [*common, "--out", str(tmp_path / "pool"),
-                                       "--backend", "processes", "--workers", "2"])
+    pooled = CliRunner().invoke(
+        main, [*common, "--out", str(tmp_path / "pool"), "--backend", "processes", "--workers", "2"]
+    )
     assert local.exit_code == 0 and pooled.exit_code == 0, local.output + pooled.output
-    assert ((tmp_path / "local" / "comparison.json").read_bytes()
-            == (tmp_path / "pool" / "comparison.json").read_bytes())
+    assert (tmp_path / "local" / "comparison.json").read_bytes() == (
+        tmp_path / "pool" / "comparison.json"
+    ).read_bytes()
 
 
 # ---------------------------------------------------------------------- memory
@@ -325,7 +362,10 @@ def test_peak_memory_grows_with_the_chunk_not_with_the_runs():
     runs = 10_000
     probe = subprocess.run(
         [sys.executable, "-c", MEMORY_PROBE, str(runs), "500", str(2**20), str(BASELINE)],
-        capture_output=True, text=True, check=True, timeout=600,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
     )
     measured = json.loads(probe.stdout.strip().splitlines()[-1])
     growth_mb = measured["peak_mb"] - measured["warm_mb"]
