@@ -115,7 +115,7 @@ def parity_curve(result: Any, within_months: float = 0.0) -> pd.DataFrame:
         ValueError: for a threshold other than 0 without monthly per-run series.
     """
     series = getattr(result, "monthly", None)
-    if isinstance(series, dict) and "capability_lag_months" in series:
+    if isinstance(series, Mapping) and "capability_lag_months" in series:
         lag = np.asarray(series["capability_lag_months"], dtype=float)
         reached = np.logical_or.accumulate(lag <= within_months, axis=0)
         months = list(result.months)

@@ -220,7 +220,7 @@ def poisoned_draws(scenario, runs: int, bad_run: int) -> dict[str, np.ndarray]:
 
 
 @dask_warnings
-@pytest.mark.filterwarnings("ignore:overflow encountered in power:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:(overflow|invalid value) encountered:RuntimeWarning")
 @pytest.mark.parametrize("backend", ["local", "processes", "dask"])
 def test_model_error_stops_the_ensemble_and_names_the_run(scenario, cluster, backend):
     runs = 40

@@ -46,7 +46,7 @@ def test_same_seed_same_indices_other_seed_other_design():
     assert not np.array_equal(a.design, c.design)
 
 
-def fake_run_ensemble(scenario, runs, seed, chunk_size, progress, draws):
+def fake_run_ensemble(scenario, runs, seed, chunk_size, progress, draws, backend="local"):
     """Stands in for the model: y = a + 2 b + chance, where chance depends on (seed, run index)."""
     a, b = draws["world.science.distill_rate"], draws["world.science.compute_elasticity"]
     chance = np.random.default_rng(seed).standard_normal(runs) * 0.01
