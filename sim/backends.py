@@ -408,13 +408,15 @@ class DaskBackend(Backend):
 
     def _check_malloc(self) -> None:
         trimming = {
-            address: value for address, value in self.client.run(os.environ.get, _TRIM).items() if value
+            address: value
+            for address, value in self.client.run(os.environ.get, _TRIM).items()
+            if value and value.isdigit() and int(value) < 2**20
         }
         if trimming:
             log.warning(
                 "Dask workers %s run with %s=%s (the nanny's default), which makes this model "
-                "about 2.5x slower; start them with DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON="
-                "'{}' (or run `dask worker --no-nanny`)",
+                "about 2.5x slower; see the README, 'Scale: backends and clusters', for the "
+                "worker settings",
                 ", ".join(sorted(trimming)),
                 _TRIM,
                 next(iter(trimming.values())),

@@ -53,9 +53,21 @@ def reference(scenario):
 @pytest.fixture(scope="module")
 def cluster():
     """A two-worker Dask cluster on the loopback address, for the tests that need an address."""
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-    ) as c:
+    import dask
+
+    # as DaskBackend does: keep the nanny from setting MALLOC_TRIM_THRESHOLD_ (in this process too)
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    with (
+        dask.config.set({"distributed.nanny.pre-spawn-environ": environ}),
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as c,
+    ):
         yield c
 
 
