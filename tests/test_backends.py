@@ -382,3 +382,25 @@ def test_peak_memory_grows_with_the_chunk_not_with_the_runs():
     measured = json.loads(probe.stdout.strip().splitlines()[-1])
     growth_mb = measured["peak_mb"] - measured["warm_mb"]
     assert growth_mb < 12 + 2 * runs / 1024, measured
+
+
+def test_sweep_on_a_process_pool_matches_local(tmp_path):
+    common = [
+        "sweep",
+        str(ROOT / "scenarios" / "loosen_h200.yaml"),
+        "--param",
+        "policy.us.export.h200.cap_units=0,890000",
+        "--runs",
+        "20",
+        "--no-plots",
+    ]
+    local = CliRunner().invoke(main, [*common, "--out", str(tmp_path / "local")])
+    pooled = CliRunner().invoke(
+        main, [*common, "--out", str(tmp_path / "pool"), "--backend", "processes", "--workers", "2"]
+    )
+    assert local.exit_code == 0 and pooled.exit_code == 0, local.output + pooled.output
+    assert (tmp_path / "local" / "sweep.json").read_bytes() == (
+        tmp_path / "pool" / "sweep.json"
+    ).read_bytes()
+    manifest = json.loads((tmp_path / "pool" / "manifest.json").read_text())
+    assert "processes" in json.dumps(manifest)
