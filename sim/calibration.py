@@ -1,0 +1,389 @@
+"""Calibration: targets and priors -> a bounded fit and an ABC posterior -> calibrated.yaml.
+
+The pieces, in the order `sim calibrate` runs them:
+
+1. `load_targets` / `load_priors` read ``calibration/targets.yaml`` (the figures of SOURCES.md
+   the baseline must reproduce, each mapped to a model quantity) and ``calibration/priors.yaml``
+   (the free parameters with their ranges and reasons).
+2. `calibration_scenario` builds the baseline *without* ``calibrated.yaml`` and with every free
+   parameter declared as a uniform prior, so a fit never depends on the previous fit.
+3. `Evaluator` simulates a set of parameter values on fixed runs (common random numbers: the
+   same seed and run indices at every evaluation, so the loss is a deterministic, nearly smooth
+   function of the parameters) and reduces the monthly series to one number per target and run.
+4. `abc_posterior` draws the free parameters from their priors, one draw per run, and keeps the
+   draws whose simulated targets fall within tolerance (rejection ABC; if too few pass, the
+   nearest draws by normalised distance): what the targets leave open.
+5. `fit` starts scipy's bounded L-BFGS-B from the accepted draws' mean and minimises the sum of
+   squared target errors in units of tolerance (the point fit).
+6. `write_outputs` writes ``calibrated.yaml`` (world: point values; uncertainties: the posterior
+   as triangular distributions) with provenance, the fit report (Markdown + JSON) and a PNG.
+
+The quantities and statistics live in `sim.calibration_targets`; the fit report and the
+regression baselines in `sim.calibration_report`.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import optimize
+
+from sim.calibration_targets import (
+    FreeParam,
+    Target,
+    evaluate_quantity,
+    load_priors,
+    load_targets,
+    normalised_error,
+)
+from sim.errors import ScenarioError
+from sim.model import RaceModel
+from sim.scenario import Scenario, month_index, read_yaml, validate_dict
+
+__all__ = [
+    "CalibrationResult",
+    "Evaluator",
+    "abc_posterior",
+    "calibrate",
+    "calibration_scenario",
+    "file_sha256",
+    "fit",
+    "load_priors",
+    "load_targets",
+]
+
+#: Defaults of `sim calibrate` (a budget that finishes in a few minutes on 2 cores).
+FIT_RUNS = 100
+FIT_SEED = 20250101
+ABC_RUNS = 2000
+MIN_ACCEPTED = 100
+MAX_EVALS = 120
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+# --------------------------------------------------------------------------- the scenario
+
+
+def baseline_raw(baseline: Path, calibrated: Path | None) -> dict[str, Any]:
+    """The baseline's YAML mapping without the ``extends:`` of the calibrated file.
+
+    Raises:
+        ScenarioError: if the baseline extends any other file (its fit would depend on it).
+    """
+    raw = read_yaml(baseline)
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    if calibrated is None or (baseline.parent / parent).resolve() != calibrated.resolve():
+        raise ScenarioError(
+            baseline, "extends", f"the baseline extends {parent}, not the calibrated file",
+            "let the baseline extend only ../calibration/calibrated.yaml, or nothing",
+        )
+    return raw
+
+
+def calibration_scenario(baseline: Path, priors: list[FreeParam], targets: list[Target],
+                         calibrated: Path | None = None,
+                         without_history: str | None = None) -> Scenario:
+    """The baseline with uniform priors on the free parameters, run to the last target month.
+
+    Args:
+        baseline: the baseline scenario file.
+        priors: the free parameters.
+        targets: the targets (they set the horizon).
+        calibrated: the calibrated file the baseline extends (ignored, see module docstring).
+        without_history: drop the history event of this month ('YYYY-MM'): a counterfactual.
+    """
+    raw = copy.deepcopy(baseline_raw(baseline, calibrated))
+    uncertainties = dict(raw.get("uncertainties") or {})
+    for p in priors:
+        if p.path in uncertainties:
+            raise ScenarioError(
+                baseline, f"uncertainties.{p.path}",
+                "is a free parameter of calibration/priors.yaml and cannot also be declared here",
+                "delete it from the baseline; the calibration writes its distribution",
+            )
+        uncertainties[p.path] = {"dist": "uniform", "low": p.low, "high": p.high}
+    raw["uncertainties"] = uncertainties
+    raw.setdefault("run", {})
+    months = [t.last_month() for t in targets if t.last_month() is not None]
+    if without_history is not None:
+        history = raw.get("history") or []
+        kept = [e for e in history if str(e.get("date")) != without_history]
+        if len(kept) == len(history):
+            raise ScenarioError(baseline, "history", f"no event dated {without_history}",
+                                "fix without_history: in calibration/targets.yaml")
+        raw["history"] = kept
+        months = [t.last_month() for t in targets
+                  if t.quantity.without_history == without_history]
+    raw["run"]["end"] = max(months, key=month_index)
+    return validate_dict(raw, baseline)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+@dataclass
+class Evaluator:
+    """Simulates parameter values on fixed runs and returns per-run target quantities.
+
+    Args:
+        baseline: the baseline scenario file.
+        targets: the targets.
+        priors: the free parameters.
+        runs: runs per evaluation [count].
+        seed: the seed every evaluation shares (common random numbers).
+        calibrated: the calibrated file the baseline extends, if any.
+    """
+
+    baseline: Path
+    targets: list[Target]
+    priors: list[FreeParam]
+    runs: int = FIT_RUNS
+    seed: int = FIT_SEED
+    calibrated: Path | None = None
+    n_evals: int = 0
+    scenarios: dict[str | None, Scenario] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.scenarios[None] = calibration_scenario(self.baseline, self.priors, self.targets,
+                                                    self.calibrated)
+        for t in self.targets:
+            key = t.quantity.without_history
+            if key is not None and key not in self.scenarios:
+                self.scenarios[key] = calibration_scenario(
+                    self.baseline, self.priors, self.targets, self.calibrated, key)
+
+    @property
+    def lows(self) -> np.ndarray:
+        """Lower bounds of the free parameters."""
+        return np.array([p.low for p in self.priors])
+
+    @property
+    def highs(self) -> np.ndarray:
+        """Upper bounds of the free parameters."""
+        return np.array([p.high for p in self.priors])
+
+    def series(self, draws: dict[str, np.ndarray] | None, runs: int,
+               key: str | None = None) -> dict[str, np.ndarray]:
+        """Monthly series (months, runs) of the baseline or a counterfactual for given draws."""
+        model = RaceModel(self.scenarios[key], run_start=0, n_runs=runs, seed=self.seed,
+                          draws=draws)
+        out = model.run()
+        out["_start"] = np.array(model.start)
+        out["_params"] = model.draws
+        return out
+
+    def per_run(self, draws: dict[str, np.ndarray] | None = None,
+                runs: int | None = None) -> dict[str, np.ndarray]:
+        """Every target's quantity per run, {target id: values (runs,)}.
+
+        Args:
+            draws: values of the free parameters, {path: scalar or (runs,)}; None samples them
+                from the priors (one draw per run).
+            runs: number of runs [default: self.runs].
+        """
+        runs = self.runs if runs is None else int(runs)
+        if draws is not None:
+            draws = {k: np.broadcast_to(np.asarray(v, float), (runs,)) for k, v in draws.items()}
+        base = self.series(draws, runs)
+        counterfactual = {key: self.series(draws, runs, key) for key in self.scenarios if key}
+        self.n_evals += 1
+        out = {}
+        for t in self.targets:
+            cf = counterfactual.get(t.quantity.without_history)
+            out[t.id] = evaluate_quantity(t.quantity, base, cf, self.scenarios[None])
+        out["_params"] = base["_params"]
+        return out
+
+    def values(self, theta: np.ndarray) -> dict[str, np.ndarray]:
+        """Per-run target quantities at one point of parameter space."""
+        draws = {p.path: float(v) for p, v in zip(self.priors, theta, strict=True)}
+        return self.per_run(draws)
+
+    def loss(self, theta: np.ndarray) -> float:
+        """Sum over targets of the squared error of the median, in units of tolerance [-]."""
+        values = self.values(theta)
+        return float(sum(normalised_error(t, float(np.median(values[t.id]))) ** 2
+                         for t in self.targets if t.in_fit))
+
+
+# --------------------------------------------------------------------------- ABC and fit
+
+
+@dataclass
+class Posterior:
+    """Accepted prior draws: {path: values (n_accepted,)}, and how they were chosen."""
+
+    samples: dict[str, np.ndarray]
+    n_drawn: int
+    n_within: int
+    rule: str
+
+
+def abc_posterior(ev: Evaluator, runs: int = ABC_RUNS, min_accepted: int = MIN_ACCEPTED,
+                  progress: Callable[[str], None] | None = None) -> Posterior:
+    """Rejection ABC: keep the prior draws whose simulated targets are all within tolerance.
+
+    One run per draw; the other uncertainties of the baseline are drawn from their own
+    distributions (they are marginalised). If fewer than `min_accepted` draws pass, the
+    `min_accepted` draws nearest to the targets (root-mean-square error in units of
+    tolerance) are kept instead, and the rule says so.
+    """
+    say = progress or (lambda _msg: None)
+    say(f"ABC: simulating {runs:,} prior draws (one run each) ...")
+    values = ev.per_run(None, runs)
+    fitted = [t for t in ev.targets if t.in_fit]
+    errors = np.stack([normalised_error(t, values[t.id]) for t in fitted])
+    within = np.all(np.abs(errors) <= 1.0, axis=0)
+    distance = np.sqrt(np.mean(errors**2, axis=0))
+    if within.sum() >= min_accepted:
+        keep = within
+        rule = f"all {len(fitted)} fitted targets within tolerance"
+    else:
+        keep = np.zeros(runs, bool)
+        keep[np.argsort(distance, kind="stable")[:min_accepted]] = True
+        rule = (f"only {int(within.sum())} draws met every target; kept the {min_accepted} "
+                "nearest by root-mean-square error in units of tolerance "
+                f"(distance <= {np.sort(distance)[min_accepted - 1]:.2f})")
+    say(f"ABC: kept {int(keep.sum())} of {runs:,} draws ({rule})")
+    samples = {p.path: np.asarray(values["_params"][p.path])[keep] for p in ev.priors}
+    return Posterior(samples=samples, n_drawn=runs, n_within=int(within.sum()), rule=rule)
+
+
+def triangular_summary(x: np.ndarray, low: float, high: float) -> dict[str, float]:
+    """A triangular distribution matching accepted draws: 1%/99% quantiles and the mean.
+
+    The mode follows from the mean of a triangular, (low + mode + high) / 3, kept inside
+    [low, high]; the bounds never leave the prior's.
+    """
+    lo, hi = np.quantile(x, [0.01, 0.99])
+    lo, hi = max(float(lo), low), min(float(hi), high)
+    if hi - lo < 1e-9 * max(1.0, abs(hi)):
+        hi = lo + 1e-6 * max(1.0, abs(lo))
+    mode = float(np.clip(3.0 * float(np.mean(x)) - lo - hi, lo, hi))
+    return {"dist": "triangular", "low": _round(lo), "mode": _round(mode), "high": _round(hi)}
+
+
+def _round(x: float) -> float:
+    """Four significant digits, so calibrated.yaml stays readable."""
+    return float(f"{x:.4g}")
+
+
+@dataclass
+class FitResult:
+    """The point fit: parameter values, loss, evaluations, and scipy's message."""
+
+    theta: np.ndarray
+    loss: float
+    n_evals: int
+    message: str
+    start: np.ndarray
+
+
+def fit(ev: Evaluator, start: np.ndarray, max_evals: int = MAX_EVALS,
+        progress: Callable[[str], None] | None = None) -> FitResult:
+    """Minimise the loss with bounded L-BFGS-B in coordinates scaled to [0, 1].
+
+    Finite-difference steps are 2% of each range: large enough to step over the kinks that
+    medians of finitely many runs leave, small enough to follow the slope.
+    """
+    say = progress or (lambda _msg: None)
+    lows, highs = ev.lows, ev.highs
+    span = highs - lows
+    best: dict[str, Any] = {"loss": np.inf, "x": None}
+    count = {"n": 0}
+
+    def objective(u: np.ndarray) -> float:
+        theta = lows + np.clip(u, 0.0, 1.0) * span
+        value = ev.loss(theta)
+        count["n"] += 1
+        if value < best["loss"]:
+            best.update(loss=value, x=np.array(u))
+        if count["n"] % 5 == 0 or count["n"] == 1:
+            say(f"fit: evaluation {count['n']:>3}/{max_evals}  loss {value:9.3f}  "
+                f"best {best['loss']:9.3f}")
+        return value
+
+    u0 = np.clip((start - lows) / span, 0.0, 1.0)
+    res = optimize.minimize(objective, u0, method="L-BFGS-B", bounds=[(0.0, 1.0)] * len(u0),
+                            options={"maxfun": max_evals, "eps": 0.02, "ftol": 1e-6})
+    u = best["x"] if best["loss"] <= res.fun else res.x
+    return FitResult(theta=lows + np.clip(u, 0.0, 1.0) * span, loss=float(min(best["loss"], res.fun)),
+                     n_evals=count["n"], message=str(res.message), start=start)
+
+
+# --------------------------------------------------------------------------- the whole run
+
+
+@dataclass
+class CalibrationResult:
+    """Everything `write_outputs` needs."""
+
+    targets: list[Target]
+    priors: list[FreeParam]
+    fit: FitResult
+    posterior: Posterior
+    values: dict[str, np.ndarray]          # per-run target quantities at the point fit
+    backtest: dict[str, np.ndarray]        # monthly series for the backtest figure
+    runs: int
+    seed: int
+    wall_time_s: float
+    inputs: dict[str, str]                 # file -> sha256
+
+
+def calibrate(targets_path: Path, priors_path: Path, baseline: Path, calibrated: Path,
+              runs: int = FIT_RUNS, seed: int = FIT_SEED, abc_runs: int = ABC_RUNS,
+              max_evals: int = MAX_EVALS,
+              progress: Callable[[str], None] | None = None) -> CalibrationResult:
+    """Fit the free parameters to the targets and summarise what the targets leave open.
+
+    Args:
+        targets_path: calibration/targets.yaml.
+        priors_path: calibration/priors.yaml.
+        baseline: scenarios/baseline.yaml.
+        calibrated: the calibrated file the baseline extends (its content is ignored).
+        runs: runs per evaluation of the point fit [count].
+        seed: the seed of every evaluation.
+        abc_runs: prior draws of the ABC step [count].
+        max_evals: most loss evaluations of the optimiser [count].
+        progress: called with one line of text per step.
+    """
+    began = time.perf_counter()
+    say = progress or (lambda _msg: None)
+    targets = load_targets(targets_path)
+    priors = load_priors(priors_path)
+    ev = Evaluator(baseline, targets, priors, runs=runs, seed=seed, calibrated=calibrated)
+    posterior = abc_posterior(ev, abc_runs, progress=say)
+    start = np.array([float(np.mean(posterior.samples[p.path])) for p in priors])
+    say(f"fit: L-BFGS-B over {len(priors)} parameters from the ABC mean, {runs} runs "
+        f"per evaluation, seed {seed}")
+    result = fit(ev, start, max_evals=max_evals, progress=say)
+    theta = np.array([_round(v) for v in result.theta])
+    result.theta = theta
+    result.loss = ev.loss(theta)
+    values = ev.values(theta)
+    draws = {p.path: float(v) for p, v in zip(priors, theta, strict=True)}
+    base = ev.series({k: np.full(runs, v) for k, v in draws.items()}, runs)
+    cf = {key: ev.series({k: np.full(runs, v) for k, v in draws.items()}, runs, key)
+          for key in ev.scenarios if key}
+    backtest = {k: v for k, v in base.items() if not k.startswith("_")}
+    for key, s in cf.items():
+        for name in ("china_h20_imports_units",):
+            backtest[f"{name}|without {key}"] = s[name]
+    inputs = {"targets": file_sha256(targets_path), "priors": file_sha256(priors_path),
+              "baseline": file_sha256(baseline)}
+    return CalibrationResult(targets=targets, priors=priors, fit=result, posterior=posterior,
+                             values=values, backtest=backtest, runs=runs, seed=seed,
+                             wall_time_s=time.perf_counter() - began, inputs=inputs)
