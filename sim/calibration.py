@@ -64,7 +64,9 @@ FIT_RUNS = 100
 FIT_SEED = 20250101
 ABC_RUNS = 2000
 MIN_ACCEPTED = 100
-MAX_EVALS = 120
+MAX_EVALS = 100
+STARTS = 8
+PREDICTIVE_RUNS = 400
 
 
 def file_sha256(path: Path) -> str:
@@ -224,61 +226,120 @@ class Evaluator:
 
 @dataclass
 class Posterior:
-    """Accepted prior draws: {path: values (n_accepted,)}, and how they were chosen."""
+    """Accepted draws {path: values (n,)} with importance weights, and how they were chosen."""
 
     samples: dict[str, np.ndarray]
+    weights: np.ndarray
+    order: np.ndarray  # accepted draws, nearest to the targets first
     n_drawn: int
     n_within: int
     rule: str
 
 
-def abc_posterior(ev: Evaluator, runs: int = ABC_RUNS, min_accepted: int = MIN_ACCEPTED,
-                  progress: Callable[[str], None] | None = None) -> Posterior:
-    """Rejection ABC: keep the prior draws whose simulated targets are all within tolerance.
-
-    One run per draw; the other uncertainties of the baseline are drawn from their own
-    distributions (they are marginalised). If fewer than `min_accepted` draws pass, the
-    `min_accepted` draws nearest to the targets (root-mean-square error in units of
-    tolerance) are kept instead, and the rule says so.
-    """
-    say = progress or (lambda _msg: None)
-    say(f"ABC: simulating {runs:,} prior draws (one run each) ...")
-    values = ev.per_run(None, runs)
+def _accept(ev: Evaluator, values: dict[str, np.ndarray], min_accepted: int
+            ) -> tuple[np.ndarray, np.ndarray, int, str]:
+    """Accepted draws (mask), their distances, how many met every target, and the rule."""
     fitted = [t for t in ev.targets if t.in_fit]
     errors = np.stack([normalised_error(t, values[t.id]) for t in fitted])
     within = np.all(np.abs(errors) <= 1.0, axis=0)
     distance = np.sqrt(np.mean(errors**2, axis=0))
     if within.sum() >= min_accepted:
-        keep = within
-        rule = f"all {len(fitted)} fitted targets within tolerance"
-    else:
-        keep = np.zeros(runs, bool)
-        keep[np.argsort(distance, kind="stable")[:min_accepted]] = True
-        rule = (f"only {int(within.sum())} draws met every target; kept the {min_accepted} "
-                "nearest by root-mean-square error in units of tolerance "
-                f"(distance <= {np.sort(distance)[min_accepted - 1]:.2f})")
-    say(f"ABC: kept {int(keep.sum())} of {runs:,} draws ({rule})")
+        return within, distance, int(within.sum()), f"all {len(fitted)} fitted targets within tolerance"
+    keep = np.zeros(len(distance), bool)
+    keep[np.argsort(distance, kind="stable")[:min_accepted]] = True
+    rule = (f"only {int(within.sum())} draws met every fitted target; kept the {min_accepted} "
+            "nearest by root-mean-square error in units of tolerance "
+            f"(distance <= {np.sort(distance)[min_accepted - 1]:.2f})")
+    return keep, distance, int(within.sum()), rule
+
+
+def abc_posterior(ev: Evaluator, runs: int = ABC_RUNS, min_accepted: int = MIN_ACCEPTED,
+                  progress: Callable[[str], None] | None = None) -> Posterior:
+    """Two-round ABC: keep the draws whose simulated targets are all within tolerance.
+
+    Round 1 draws the free parameters from their uniform priors, one run per draw (the other
+    uncertainties of the baseline are drawn from their own distributions: they are
+    marginalised). If fewer than `min_accepted` draws meet every fitted target, the
+    `min_accepted` nearest (root-mean-square error in units of tolerance) are kept. Round 2
+    draws as many runs from the triangular summary of round 1 (the proposal), keeps the
+    draws that meet every fitted target (or the nearest, as before) and weights each by
+    prior density / proposal density, so the result estimates prior x P(within tolerance),
+    as in ABC population Monte Carlo.
+    """
+    from scipy import stats
+
+    say = progress or (lambda _msg: None)
+    say(f"ABC round 1: simulating {runs:,} prior draws (one run each) ...")
+    values = ev.per_run(None, runs)
+    keep, _, n_within, rule = _accept(ev, values, min_accepted)
+    say(f"ABC round 1: kept {int(keep.sum())} of {runs:,} draws ({rule})")
+    proposal = {p.path: triangular_summary(np.asarray(values["_params"][p.path])[keep],
+                                           p.low, p.high) for p in ev.priors}
+    say(f"ABC round 2: simulating {runs:,} draws from the round-1 summary ...")
+    values = predictive_values(ev, proposal, runs)
+    keep, distance, n_within, rule = _accept(ev, values, min_accepted)
+    say(f"ABC round 2: kept {int(keep.sum())} of {runs:,} draws ({rule})")
     samples = {p.path: np.asarray(values["_params"][p.path])[keep] for p in ev.priors}
-    return Posterior(samples=samples, n_drawn=runs, n_within=int(within.sum()), rule=rule)
+    density = np.ones(int(keep.sum()))
+    for p in ev.priors:
+        d = proposal[p.path]
+        c = (d["mode"] - d["low"]) / (d["high"] - d["low"])
+        q = stats.triang.pdf(samples[p.path], c, loc=d["low"], scale=d["high"] - d["low"])
+        density *= np.maximum(q, 1e-300) * (p.high - p.low)
+    weights = 1.0 / density
+    order = np.argsort(distance[keep], kind="stable")
+    return Posterior(samples=samples, weights=weights / weights.sum(), order=order,
+                     n_drawn=runs, n_within=n_within, rule=f"round 2: {rule}")
 
 
-def triangular_summary(x: np.ndarray, low: float, high: float) -> dict[str, float]:
-    """A triangular distribution matching accepted draws: 1%/99% quantiles and the mean.
+def weighted_quantile(x: np.ndarray, q: list[float], w: np.ndarray | None = None) -> np.ndarray:
+    """Quantiles of weighted samples (midpoint rule on the sorted cumulative weights)."""
+    x = np.asarray(x, dtype=float)
+    w = np.ones_like(x) if w is None else np.asarray(w, dtype=float)
+    order = np.argsort(x, kind="stable")
+    x, w = x[order], w[order]
+    cum = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return np.interp(q, cum, x)
+
+
+def triangular_summary(x: np.ndarray, low: float, high: float,
+                       weights: np.ndarray | None = None) -> dict[str, float]:
+    """Summarise accepted draws as a triangular distribution: 1%/99% quantiles and the mean.
 
     The mode follows from the mean of a triangular, (low + mode + high) / 3, kept inside
     [low, high]; the bounds never leave the prior's.
     """
-    lo, hi = np.quantile(x, [0.01, 0.99])
+    lo, hi = weighted_quantile(x, [0.01, 0.99], weights)
     lo, hi = max(float(lo), low), min(float(hi), high)
     if hi - lo < 1e-9 * max(1.0, abs(hi)):
         hi = lo + 1e-6 * max(1.0, abs(lo))
-    mode = float(np.clip(3.0 * float(np.mean(x)) - lo - hi, lo, hi))
+    mean = float(np.average(x, weights=weights))
+    mode = float(np.clip(3.0 * mean - lo - hi, lo, hi))
     return {"dist": "triangular", "low": _round(lo), "mode": _round(mode), "high": _round(hi)}
 
 
 def _round(x: float) -> float:
     """Four significant digits, so calibrated.yaml stays readable."""
     return float(f"{x:.4g}")
+
+
+def best_start(ev: Evaluator, posterior: Posterior, n_candidates: int = STARTS,
+               progress: Callable[[str], None] | None = None) -> np.ndarray:
+    """The starting point of the optimiser: the best of the ABC mean and the nearest draws.
+
+    Medians of one-sided targets can sit on a plateau (e.g. zero H20 imports) where the loss
+    has no slope; starting from the accepted draw with the lowest ensemble loss keeps the
+    local optimiser out of such plateaus.
+    """
+    say = progress or (lambda _msg: None)
+    samples = np.stack([posterior.samples[p.path] for p in ev.priors], axis=1)
+    mean = np.average(samples, axis=0, weights=posterior.weights)
+    candidates = [mean, *samples[posterior.order[:n_candidates - 1]]]
+    losses = [ev.loss(c) for c in candidates]
+    k = int(np.argmin(losses))
+    say(f"fit: start from {'the ABC mean' if k == 0 else f'accepted draw {k}'} "
+        f"(loss {losses[k]:.3f}; best of {len(candidates)} candidates)")
+    return np.asarray(candidates[k], dtype=float)
 
 
 @dataclass
@@ -306,22 +367,47 @@ def fit(ev: Evaluator, start: np.ndarray, max_evals: int = MAX_EVALS,
     count = {"n": 0}
 
     def objective(u: np.ndarray) -> float:
+        if count["n"] >= max_evals:
+            raise _BudgetSpent
         theta = lows + np.clip(u, 0.0, 1.0) * span
         value = ev.loss(theta)
         count["n"] += 1
         if value < best["loss"]:
             best.update(loss=value, x=np.array(u))
         if count["n"] % 5 == 0 or count["n"] == 1:
-            say(f"fit: evaluation {count['n']:>3}/{max_evals}  loss {value:9.3f}  "
+            say(f"fit: evaluation {count['n']:>3} (budget {max_evals})  loss {value:9.3f}  "
                 f"best {best['loss']:9.3f}")
         return value
 
     u0 = np.clip((start - lows) / span, 0.0, 1.0)
-    res = optimize.minimize(objective, u0, method="L-BFGS-B", bounds=[(0.0, 1.0)] * len(u0),
-                            options={"maxfun": max_evals, "eps": 0.02, "ftol": 1e-6})
-    u = best["x"] if best["loss"] <= res.fun else res.x
-    return FitResult(theta=lows + np.clip(u, 0.0, 1.0) * span, loss=float(min(best["loss"], res.fun)),
-                     n_evals=count["n"], message=str(res.message), start=start)
+    try:
+        res = optimize.minimize(objective, u0, method="L-BFGS-B",
+                                bounds=[(0.0, 1.0)] * len(u0),
+                                options={"maxfun": max_evals, "eps": 0.02, "ftol": 1e-6})
+        message = str(res.message)
+    except _BudgetSpent:
+        message = f"stopped after the budget of {max_evals} evaluations"
+    say(f"fit: {message}; best loss {best['loss']:.4f}")
+    return FitResult(theta=lows + np.clip(best["x"], 0.0, 1.0) * span, loss=float(best["loss"]),
+                     n_evals=count["n"], message=message, start=start)
+
+
+class _BudgetSpent(Exception):
+    """Raised inside the objective when the evaluation budget is spent."""
+
+
+def predictive_values(ev: Evaluator, dists: dict[str, dict[str, float]],
+                      runs: int) -> dict[str, np.ndarray]:
+    """Per-run target quantities with the free parameters drawn from `dists` (a check)."""
+    saved = dict(ev.scenarios)
+    try:
+        for key, sc in saved.items():
+            raw = sc.model_dump(mode="json")
+            raw["uncertainties"].update(dists)
+            ev.scenarios[key] = validate_dict(raw, ev.baseline)
+        return ev.per_run(None, runs)
+    finally:
+        ev.scenarios.update(saved)
 
 
 # --------------------------------------------------------------------------- the whole run
@@ -336,6 +422,7 @@ class CalibrationResult:
     fit: FitResult
     posterior: Posterior
     values: dict[str, np.ndarray]          # per-run target quantities at the point fit
+    predictive: dict[str, np.ndarray]      # the same with the posterior drawn per run
     backtest: dict[str, np.ndarray]        # monthly series for the backtest figure
     runs: int
     seed: int
@@ -366,9 +453,8 @@ def calibrate(targets_path: Path, priors_path: Path, baseline: Path, calibrated:
     priors = load_priors(priors_path)
     ev = Evaluator(baseline, targets, priors, runs=runs, seed=seed, calibrated=calibrated)
     posterior = abc_posterior(ev, abc_runs, progress=say)
-    start = np.array([float(np.mean(posterior.samples[p.path])) for p in priors])
-    say(f"fit: L-BFGS-B over {len(priors)} parameters from the ABC mean, {runs} runs "
-        f"per evaluation, seed {seed}")
+    start = best_start(ev, posterior, progress=say)
+    say(f"fit: L-BFGS-B over {len(priors)} parameters, {runs} runs per evaluation, seed {seed}")
     result = fit(ev, start, max_evals=max_evals, progress=say)
     theta = np.array([_round(v) for v in result.theta])
     result.theta = theta
@@ -382,8 +468,40 @@ def calibrate(targets_path: Path, priors_path: Path, baseline: Path, calibrated:
     for key, s in cf.items():
         for name in ("china_h20_imports_units",):
             backtest[f"{name}|without {key}"] = s[name]
+    say(f"check: the baseline as shipped (posterior draws), {PREDICTIVE_RUNS} runs ...")
+    posterior_dists = {p.path: triangular_summary(posterior.samples[p.path], p.low, p.high,
+                                                  posterior.weights) for p in priors}
+    predictive = predictive_values(ev, posterior_dists, PREDICTIVE_RUNS)
     inputs = {"targets": file_sha256(targets_path), "priors": file_sha256(priors_path),
               "baseline": file_sha256(baseline)}
     return CalibrationResult(targets=targets, priors=priors, fit=result, posterior=posterior,
-                             values=values, backtest=backtest, runs=runs, seed=seed,
+                             values=values, predictive=predictive, backtest=backtest,
+                             runs=runs, seed=seed,
                              wall_time_s=time.perf_counter() - began, inputs=inputs)
+
+
+def evaluate_scenario(scenario_path: Path, targets: list[Target], runs: int,
+                      seed: int) -> dict[str, np.ndarray]:
+    """Every target's quantity per run for a scenario as shipped (calibration applied).
+
+    Runs its own Monte Carlo (uncertainties drawn as declared, the calibrated posterior
+    included) and, for counterfactual targets, the same runs without the history event.
+    """
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(scenario_path, {"run.runs": runs, "run.seed": seed})
+    model = RaceModel(scenario, 0, runs, seed)
+    base = model.run()
+    base["_start"] = np.array(model.start)
+    out = {}
+    for t in targets:
+        cf = None
+        key = t.quantity.without_history
+        if key is not None:
+            raw = scenario.model_dump(mode="json")
+            raw["history"] = [e for e in raw["history"] if e["date"] != key]
+            cf_model = RaceModel(validate_dict(raw, scenario_path), 0, runs, seed)
+            cf = cf_model.run()
+            cf["_start"] = np.array(cf_model.start)
+        out[t.id] = evaluate_quantity(t.quantity, base, cf, scenario)
+    return out

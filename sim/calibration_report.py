@@ -81,6 +81,10 @@ def fit_rows(result: CalibrationResult) -> list[dict[str, Any]]:
             "error": float(normalised_error(t, med)), "pass": bool(passes(t, med)),
             "in_fit": t.in_fit, "structural_miss": t.structural_miss,
         })
+        y = np.asarray(result.predictive[t.id], dtype=float)
+        rows[-1].update(shipped_p50=float(np.median(y)), shipped_p5=float(np.quantile(y, 0.05)),
+                        shipped_p95=float(np.quantile(y, 0.95)),
+                        shipped_pass=bool(passes(t, float(np.median(y)))))
     return rows
 
 
@@ -103,9 +107,11 @@ def markdown_report(result: CalibrationResult, provenance: dict[str, Any]) -> st
               "Model value: median over the runs at the point fit, with the 90% interval. "
               "Error: in units of tolerance (0 inside a one-sided bound); pass if |error| <= 1.",
               "",
+              "The last column is the baseline as shipped: the free parameters drawn from the "
+              "posterior in every run (a posterior predictive check).", "",
               "| target | source | kind | value | tolerance | model median [5%, 95%] | error | "
-              "result |",
-              "|---|---|---|---|---|---|---|---|"]
+              "result | as shipped: median [5%, 95%] |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for r in fit_rows(result):
         verdict = "pass" if r["pass"] else "FAIL"
         if not r["in_fit"]:
@@ -113,7 +119,9 @@ def markdown_report(result: CalibrationResult, provenance: dict[str, Any]) -> st
         lines.append(
             f"| {r['id']}: {r['figure']} | {r['document']} | {r['kind']} | {_num(r['value'])} "
             f"{r['unit']} | {_num(r['tolerance'])} | {_num(r['model_p50'])} "
-            f"[{_num(r['model_p5'])}, {_num(r['model_p95'])}] | {r['error']:+.2f} | {verdict} |")
+            f"[{_num(r['model_p5'])}, {_num(r['model_p95'])}] | {r['error']:+.2f} | {verdict} | "
+            f"{_num(r['shipped_p50'])} [{_num(r['shipped_p5'])}, {_num(r['shipped_p95'])}] "
+            f"{'pass' if r['shipped_pass'] else 'FAIL'} |")
     misses = [t for t in result.targets if t.structural_miss]
     if misses:
         lines += ["", "## Targets the model cannot meet", ""]
@@ -123,7 +131,8 @@ def markdown_report(result: CalibrationResult, provenance: dict[str, Any]) -> st
               "| parameter | prior range | point fit | posterior (triangular low / mode / high) |",
               "|---|---|---|---|"]
     for p, v in zip(result.priors, result.fit.theta, strict=True):
-        post = triangular_summary(result.posterior.samples[p.path], p.low, p.high)
+        post = triangular_summary(result.posterior.samples[p.path], p.low, p.high,
+                                  result.posterior.weights)
         lines.append(f"| `{p.path}` [{p.unit}] | {p.low:g} - {p.high:g} | {v:.4g} | "
                      f"{post['low']:.4g} / {post['mode']:.4g} / {post['high']:.4g} |")
     lines += ["", f"ABC: {result.posterior.rule} ({result.posterior.n_within} of "
@@ -154,7 +163,8 @@ def calibrated_yaml(result: CalibrationResult, provenance: dict[str, Any]) -> st
     """calibrated.yaml: a partial scenario the baseline extends (world:, uncertainties:)."""
     world, skipped = _partial_world(result.priors, result.fit.theta)
     uncertainties = {
-        p.path: triangular_summary(result.posterior.samples[p.path], p.low, p.high)
+        p.path: triangular_summary(result.posterior.samples[p.path], p.low, p.high,
+                                  result.posterior.weights)
         for p in result.priors
     }
     head = ["# Calibrated parameters, written by `sim calibrate`; do not edit by hand.",

@@ -236,8 +236,8 @@ def schema(out: str) -> None:
               help="Seed shared by every evaluation.")
 @click.option("--abc-runs", type=click.IntRange(min=100), default=20000, show_default=True,
               help="Prior draws of the ABC step (one run each).")
-@click.option("--max-evals", type=click.IntRange(min=1), default=120, show_default=True,
-              help="Most loss evaluations of the optimiser.")
+@click.option("--max-evals", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Loss evaluations of the optimiser (L-BFGS-B may overrun by a line search).")
 @click.option("--refresh-baselines", is_flag=True,
               help="Do not fit: rewrite tests/baselines/*.json from the current calibrated "
               "scenarios (after a deliberate model change).")
