@@ -78,7 +78,7 @@ def file_sha256(path: Path) -> str:
 
 
 def baseline_raw(baseline: Path, calibrated: Path | None) -> dict[str, Any]:
-    """The baseline's YAML mapping without the ``extends:`` of the calibrated file.
+    """Read the baseline's YAML mapping without the ``extends:`` of the calibrated file.
 
     Raises:
         ScenarioError: if the baseline extends any other file (its fit would depend on it).
@@ -98,7 +98,7 @@ def baseline_raw(baseline: Path, calibrated: Path | None) -> dict[str, Any]:
 def calibration_scenario(baseline: Path, priors: list[FreeParam], targets: list[Target],
                          calibrated: Path | None = None,
                          without_history: str | None = None) -> Scenario:
-    """The baseline with uniform priors on the free parameters, run to the last target month.
+    """Build the baseline with uniform priors on the free parameters, to the last target month.
 
     Args:
         baseline: the baseline scenario file.
@@ -238,13 +238,14 @@ class Posterior:
 
 def _accept(ev: Evaluator, values: dict[str, np.ndarray], min_accepted: int
             ) -> tuple[np.ndarray, np.ndarray, int, str]:
-    """Accepted draws (mask), their distances, how many met every target, and the rule."""
+    """Choose accepted draws: mask, distances, how many met every target, and the rule."""
     fitted = [t for t in ev.targets if t.in_fit]
     errors = np.stack([normalised_error(t, values[t.id]) for t in fitted])
     within = np.all(np.abs(errors) <= 1.0, axis=0)
     distance = np.sqrt(np.mean(errors**2, axis=0))
     if within.sum() >= min_accepted:
-        return within, distance, int(within.sum()), f"all {len(fitted)} fitted targets within tolerance"
+        rule = f"all {len(fitted)} fitted targets within tolerance"
+        return within, distance, int(within.sum()), rule
     keep = np.zeros(len(distance), bool)
     keep[np.argsort(distance, kind="stable")[:min_accepted]] = True
     rule = (f"only {int(within.sum())} draws met every fitted target; kept the {min_accepted} "
@@ -325,7 +326,7 @@ def _round(x: float) -> float:
 
 def best_start(ev: Evaluator, posterior: Posterior, n_candidates: int = STARTS,
                progress: Callable[[str], None] | None = None) -> np.ndarray:
-    """The starting point of the optimiser: the best of the ABC mean and the nearest draws.
+    """Pick the optimiser's start: the best of the ABC mean and the nearest accepted draws.
 
     Medians of one-sided targets can sit on a plateau (e.g. zero H20 imports) where the loss
     has no slope; starting from the accepted draw with the lowest ensemble loss keeps the

@@ -10,7 +10,7 @@ import json
 import os
 import subprocess
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ BASELINE_ATOL = 1e-9
 
 
 def git_sha(root: Path) -> str:
-    """The git commit of `root`, with '+dirty' if files differ from it; 'unknown' without git."""
+    """Return the git commit of `root` (+dirty if files differ from it; unknown without git)."""
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
                              text=True, check=True, timeout=10).stdout.strip()
@@ -97,7 +97,7 @@ def _num(x: float) -> str:
 
 
 def markdown_report(result: CalibrationResult, provenance: dict[str, Any]) -> str:
-    """The fit report as Markdown: provenance, the fit table, parameters, posterior."""
+    """Render the fit report as Markdown: provenance, the fit table, parameters, posterior."""
     lines = ["# Calibration fit report", "",
              "Written by `sim calibrate`; do not edit by hand. Targets: `targets.yaml`; free "
              "parameters: `priors.yaml`; result: `calibrated.yaml`; figure: `fit.png`.", ""]
@@ -223,7 +223,8 @@ def fit_figure(result: CalibrationResult) -> Any:
     ax.legend(fontsize=8)
 
     ax = axes[1, 0]
-    fan(ax, bt["china_h20_imports_units"] / 1e3, "tab:red", "baseline (licence 2025-04, reversal 2025-07)")
+    fan(ax, bt["china_h20_imports_units"] / 1e3, "tab:red",
+        "baseline (licence 2025-04, reversal 2025-07)")
     for key, x in bt.items():
         if key.startswith("china_h20_imports_units|"):
             k = x.shape[0]
@@ -252,7 +253,7 @@ def fit_figure(result: CalibrationResult) -> Any:
 def provenance(result: CalibrationResult, root: Path) -> dict[str, Any]:
     """Date, code version, input checksums and the fit's settings."""
     return {
-        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "sim_version": sim_version(),
         "git": git_sha(root),
         "targets_sha256": result.inputs["targets"],
@@ -266,7 +267,7 @@ def provenance(result: CalibrationResult, root: Path) -> dict[str, Any]:
 
 
 def report_json(result: CalibrationResult, prov: dict[str, Any]) -> dict[str, Any]:
-    """The machine-readable report (the tests read it)."""
+    """Build the machine-readable report (the tests read it)."""
     return {
         "provenance": prov,
         "runs": result.runs,
@@ -306,7 +307,7 @@ def write_outputs(result: CalibrationResult, out_dir: Path, root: Path) -> list[
 
 def baseline_numbers(scenario_path: Path, runs: int = BASELINE_RUNS,
                      seed: int = BASELINE_SEED) -> dict[str, float]:
-    """The pinned numbers of one scenario: {'outcome@YYYY-12:stat': value}."""
+    """Compute the pinned numbers of one scenario: {'outcome@YYYY-12:stat': value}."""
     from sim import load_scenario, run_ensemble
 
     sc = load_scenario(scenario_path, {"run.runs": runs, "run.seed": seed})

@@ -37,9 +37,8 @@ class Quantity(_Strict):
 
     series: str | None = Field(None, description="Monthly series to read (sim.model.SERIES).")
     catalogue: str | None = Field(None, description="Chip type to check in the catalogue.")
-    op: Literal["mean", "sum", "at", "min", "max", "change", "max_increase", "chips_per_gw"] = Field(
-        description="Reduction over the months."
-    )
+    op: Literal["mean", "sum", "at", "min", "max", "change", "max_increase",
+                "chips_per_gw"] = Field(description="Reduction over the months.")
     from_: YearMonth | None = Field(None, alias="from", description="First month [YYYY-MM].")
     to: YearMonth | None = Field(None, description="Last month, inclusive [YYYY-MM].")
     month: YearMonth | None = Field(None, description="The month of op: at [YYYY-MM].")
@@ -237,7 +236,7 @@ def _reduce(q: Quantity, series: dict[str, np.ndarray]) -> np.ndarray:
 def evaluate_quantity(q: Quantity, base: dict[str, np.ndarray],
                       counterfactual: dict[str, np.ndarray] | None,
                       scenario: Scenario) -> np.ndarray:
-    """A target's quantity per run [target unit], shape (runs,)."""
+    """Compute a target's quantity per run [target unit], shape (runs,)."""
     runs = next(v for k, v in base.items() if not k.startswith("_")).shape[1]
     if q.catalogue is not None:
         spec = getattr(scenario.world.chips, q.catalogue)
@@ -267,5 +266,5 @@ def passes(t: Target, model: float) -> bool:
 
 
 def target_dump(t: Target) -> dict[str, Any]:
-    """A target as plain data (for the JSON report)."""
+    """Dump a target as plain data (for the JSON report)."""
     return t.model_dump(mode="json", by_alias=True, exclude_none=True)

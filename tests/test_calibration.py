@@ -75,8 +75,9 @@ def test_calibrated_yaml_is_the_output_of_the_current_inputs():
     theta = np.array([REPORT["point_fit"][p.path] for p in priors])
     values = ev.values(theta)
     for row in REPORT["targets"]:
-        assert float(np.median(values[row["id"]])) == pytest.approx(
-            row["model_p50"], rel=1e-6, abs=1e-9), f"{row['id']}: the model changed; re-run sim calibrate"
+        median = float(np.median(values[row["id"]]))
+        assert median == pytest.approx(row["model_p50"], rel=1e-6, abs=1e-9), (
+            f"{row['id']}: the model changed; re-run sim calibrate")
     assert ev.loss(theta) == pytest.approx(REPORT["loss"], rel=1e-6)
     calibrated = yaml.safe_load((CAL / "calibrated.yaml").read_text())
     assert set(calibrated["uncertainties"]) == {p.path for p in priors}
