@@ -69,10 +69,14 @@ class Nation(mesa.Agent):
                 self.tripped = getattr(self, "tripped", np.zeros(r, bool)) | tripped
                 for chip in NVIDIA_TYPES:
                     pre = f"us.export.{chip}"
-                    self.policy[f"{pre}.allowed"] = np.where(self.tripped, 0.0, self.policy[f"{pre}.allowed"])
+                    self.policy[f"{pre}.allowed"] = np.where(
+                        self.tripped, 0.0, self.policy[f"{pre}.allowed"]
+                    )
                     self.policy[f"{pre}.enforcement"] = np.where(
-                        self.tripped, np.maximum(0.9, self.policy[f"{pre}.enforcement"]),
-                        self.policy[f"{pre}.enforcement"])
+                        self.tripped,
+                        np.maximum(0.9, self.policy[f"{pre}.enforcement"]),
+                        self.policy[f"{pre}.enforcement"],
+                    )
         else:
             threshold = state.get("china.block_when_domestic_share")
             if not np.isnan(threshold) and m.t > 0:
@@ -101,9 +105,12 @@ class Nation(mesa.Agent):
         w = f"world.{self.key}"
         multiplier = self.policy["us.power_permitting" if self.key == "us" else "china.power_build"]
         shock = np.exp(0.15 * m.shock(f"grid.{self.key}") - 0.5 * 0.15**2)
-        self.build_gw = (p(f"{w}.ai_power_build_gw")
-                         * rules.growth_factor(p(f"{w}.ai_power_build_growth"), m.t)
-                         * multiplier * shock)
+        self.build_gw = (
+            p(f"{w}.ai_power_build_gw")
+            * rules.growth_factor(p(f"{w}.ai_power_build_growth"), m.t)
+            * multiplier
+            * shock
+        )
         for lab in m.labs_of(self.key):
             self.queue[lab.key] = self.queue.get(lab.key, 0.0) + lab.power_request
         total = sum(self.queue.values())
@@ -122,14 +129,19 @@ class Nation(mesa.Agent):
         mine = m.attractiveness(self.key)
         theirs = m.attractiveness(other.key)
         self.outflow = rules.migration_flow(
-            self.researchers, theirs - mine, p("world.migration.rate"),
-            p("world.migration.home_bias"))
+            self.researchers,
+            theirs - mine,
+            p("world.migration.rate"),
+            p("world.migration.home_bias"),
+        )
 
     def settle(self) -> None:
         """Apply this month's moves and set how easily labs can hire next month."""
         m = self.model
         other = m.nations["china" if self.key == "us" else "us"]
-        grown = self.researchers * (rules.growth_factor(m.p(f"world.{self.key}.researcher_growth"), 1) - 1.0)
+        grown = self.researchers * (
+            rules.growth_factor(m.p(f"world.{self.key}.researcher_growth"), 1) - 1.0
+        )
         self.researchers = np.maximum(self.researchers + grown - self.outflow + other.outflow, 0.0)
         labs = m.labs_of(self.key)
         employed = sum(lab.researchers for lab in labs)
@@ -161,8 +173,9 @@ class Lab(mesa.Agent):
             h100e = p(f"{w}.installed_h100e.{chip}", default=0.0)
             self.units[i] = np.asarray(h100e) / spec["h100e"][i]
         realisation = np.broadcast_to(p(f"{w}.pledge_realisation"), (r,))
-        self.capital = (np.broadcast_to(p(f"{w}.capital_busd"), (r,))
-                        + p(f"{w}.pledge_upfront_busd") * realisation).astype(float)
+        self.capital = (
+            np.broadcast_to(p(f"{w}.capital_busd"), (r,)) + p(f"{w}.pledge_upfront_busd") * realisation
+        ).astype(float)
         self.realisation = realisation
         self.funding = np.broadcast_to(p(f"{w}.funding_busd_per_year"), (r,)).astype(float)
         self.revenue = np.broadcast_to(p(f"{w}.revenue_busd_per_year"), (r,)).astype(float)
@@ -178,37 +191,70 @@ class Lab(mesa.Agent):
         self.chip_spend = np.zeros(r)
         self.deployed = self.deployable()
         share = p("world.science.frontier_share")
-        flop = rules.monthly_flop(self.deployed, share, p("world.science.flop_per_h100e_s"),
-                                  p("world.science.utilisation"))
+        flop = rules.monthly_flop(
+            self.deployed,
+            share,
+            p("world.science.flop_per_h100e_s"),
+            p("world.science.utilisation"),
+        )
         self.run_flop = flop * p("world.science.run_months")
         self.capability = rules.capability(self.run_flop, self.algo)
 
     # helpers ------------------------------------------------------------------------------
     def power_need_kw(self) -> np.ndarray:
         """Power the installed chips draw [kW], shape (R,)."""
-        return np.sum(self.units * self.model.spec["kw_all_in"], axis=0)
+        return rules.total(self.units * self.model.spec["kw_all_in"])
 
     def deployable(self) -> np.ndarray:
         """Training compute that has power [H100e]: chips beyond the power sit idle."""
         need = self.power_need_kw()
         with np.errstate(divide="ignore", invalid="ignore"):
             powered = np.where(need > 0, np.minimum(1.0, self.power_gw * 1e6 / need), 1.0)
-        return powered * np.sum(self.units * self.model.spec["h100e"], axis=0)
+        return powered * rules.total(self.units * self.model.spec["h100e"])
 
     def serving_h100e(self) -> np.ndarray:
         """Serving capacity that has power [inference H100e]."""
         need = self.power_need_kw()
         with np.errstate(divide="ignore", invalid="ignore"):
             powered = np.where(need > 0, np.minimum(1.0, self.power_gw * 1e6 / need), 1.0)
-        return powered * np.sum(self.units * self.model.spec["inference_h100e"], axis=0)
+        return powered * rules.total(self.units * self.model.spec["inference_h100e"])
 
     # phase 3 -------------------------------------------------------------------------------
+    def choose_chips(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Shares of chip money by type, from cost per useful H100e and expected fill.
+
+        Returns:
+            price [thousand USD/chip] (K, R); shares [-] (K, R); kW bought per billion USD (R,).
+        """
+        m = self.model
+        p = m.p
+        b = "world.behaviour"
+        spec = m.spec
+        nation = m.nations[self.nation]
+        price, avail = m.offer(self.nation)  # [thousand USD/chip], [0-1], shape (K, R)
+        capex_kusd_per_kw = p(f"world.{self.nation}.power_capex_busd_per_gw")  # B$/GW = k$/kW
+        w_inf = p(f"{b}.inference_weight")
+        value = (1.0 - w_inf) * spec["h100e"] + w_inf * spec["inference_h100e"]
+        subsidy = (
+            np.zeros((K, 1))
+            if self.nation == "us"
+            else (np.eye(K)[ASCEND][:, None] * nation.policy["china.domestic_subsidy"])
+        )
+        cost = (price + spec["kw_all_in"] * capex_kusd_per_kw * (1.0 - subsidy)) / value
+        if self.nation == "us":
+            avail = avail * US_BUYS[:, None]
+        shares = rules.choice_shares(cost, avail, p(f"{b}.choice_temperature"))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kw_per_busd = rules.total(
+                np.where(shares > 0, shares * 1e6 / price * spec["kw_all_in"], 0.0)
+            )
+        return price, shares, kw_per_busd
+
     def plan(self) -> None:
         """Split this month's budget between chips, power and researchers, and place orders."""
         m = self.model
         p = m.p
         b = "world.behaviour"
-        spec = m.spec
         nation = m.nations[self.nation]
         # state carried in from last month: power connected, chips retired, researchers kept;
         self.power_gw = self.power_gw + nation.delivered.get(self.key, 0.0)
@@ -225,24 +271,14 @@ class Lab(mesa.Agent):
         chip_money = budget * p(f"{b}.share_chips") * (1.0 - shift)
         talent_money = budget * (1.0 - p(f"{b}.share_chips") * (1.0 - shift))
 
-        price, avail = m.offer(self.nation)  # [thousand USD/chip], [0-1], shape (K, R)
-        w_inf = p(f"{b}.inference_weight")
-        value = (1.0 - w_inf) * spec["h100e"] + w_inf * spec["inference_h100e"]
-        subsidy = np.zeros((K, 1)) if self.nation == "us" else (
-            np.eye(K)[ASCEND][:, None] * nation.policy["china.domestic_subsidy"])
-        cost = (price + spec["kw_all_in"] * capex_kusd_per_kw * (1.0 - subsidy)) / value
-        if self.nation == "us":
-            avail = avail * US_BUYS[:, None]
-        shares = rules.choice_shares(cost, avail, p(f"{b}.choice_temperature"))
+        # every lab of a nation faces the same prices and fills, so the choice is computed once
+        price, shares, kw_per_busd = m.memo(("chip choice", self.nation), self.choose_chips)
 
-        # chips without power sit idle, so do not buy more than the power in sight can run
-        with np.errstate(divide="ignore", invalid="ignore"):
-            kw_per_busd = np.sum(np.where(shares > 0, shares * 1e6 / price * spec["kw_all_in"], 0.0),
-                                 axis=0)
         queued = nation.queue.get(self.key, 0.0)
         soon = p(f"{b}.chip_lead_months")
         coming = queued * np.minimum(1.0, soon * nation.delivery_ratio)
-        free_kw = np.maximum((self.power_gw + coming) * 1e6 - self.power_need_kw(), 0.0)
+        need_kw = self.power_need_kw()
+        free_kw = np.maximum((self.power_gw + coming) * 1e6 - need_kw, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             max_money = np.where(kw_per_busd > 0, free_kw / kw_per_busd, 0.0)
         spend = np.minimum(chip_money, max_money)
@@ -254,8 +290,9 @@ class Lab(mesa.Agent):
         with np.errstate(divide="ignore", invalid="ignore"):
             chip_busd_per_gw = np.where(kw_per_busd > 0, 1e6 / kw_per_busd, 20.0)
         horizon = p(f"{b}.power_lookahead_months")
-        target = (self.power_need_kw() * 1e-6
-                  + budget * p(f"{b}.share_chips") * horizon / (chip_busd_per_gw + capex_kusd_per_kw))
+        target = need_kw * 1e-6 + budget * p(f"{b}.share_chips") * horizon / (
+            chip_busd_per_gw + capex_kusd_per_kw
+        )
         self.power_request = np.maximum(target - self.power_gw - queued, 0.0)
 
         # researchers: head count the talent money can keep, less the visa fee on foreign hires
@@ -267,8 +304,9 @@ class Lab(mesa.Agent):
         self.hire_request = np.maximum(target - self.researchers, 0.0) * p(f"{b}.hiring_speed")
         hires = self.hire_request * nation.hire_fill
         self.researchers = self.researchers + hires
-        self.capital = (self.capital
-                        - self.researchers * cost_musd / 12 * 1e-3 - hires * visa_musd * 36 * 1e-3)
+        self.capital = (
+            self.capital - self.researchers * cost_musd / 12 * 1e-3 - hires * visa_musd * 36 * 1e-3
+        )
 
     # phase 5 -------------------------------------------------------------------------------
     def train(self) -> None:
@@ -287,13 +325,20 @@ class Lab(mesa.Agent):
         self.deployed = self.deployable() + m.pooled_compute(self)
         gap_leader = m.last["leader_capability"] - self.capability
         share = rules.frontier_share(p(f"{s}.frontier_share"), p(f"{s}.catch_up_push"), gap_leader)
-        flop = rules.monthly_flop(self.deployed, share, p(f"{s}.flop_per_h100e_s"), p(f"{s}.utilisation"))
+        flop = rules.monthly_flop(
+            self.deployed, share, p(f"{s}.flop_per_h100e_s"), p(f"{s}.utilisation")
+        )
         self.run_flop = rules.run_flop_update(self.run_flop, flop, p(f"{s}.run_months"))
         own = rules.algo_progress(
-            p(f"{s}.algo_rate"), self.researchers, p(f"{s}.reference_researchers"),
-            self.deployed * (1.0 - share), p(f"{s}.reference_h100e"),
-            p(f"{s}.talent_elasticity"), p(f"{s}.compute_elasticity"),
-            p(f"{s}.algo_shock_sd") * m.shock(f"algo.{self.key}"))
+            p(f"{s}.algo_rate"),
+            self.researchers,
+            p(f"{s}.reference_researchers"),
+            self.deployed * (1.0 - share),
+            p(f"{s}.reference_h100e"),
+            p(f"{s}.talent_elasticity"),
+            p(f"{s}.compute_elasticity"),
+            p(f"{s}.algo_shock_sd") * m.shock(f"algo.{self.key}"),
+        )
         distilled = rules.catch_up(gap_leader, p(f"{s}.distill_rate"))
         spill = rules.catch_up(m.last["open_algo"] - self.algo, p(f"{s}.open_spill_rate"))
         self.algo = self.algo + own + distilled + spill
@@ -312,8 +357,12 @@ class Lab(mesa.Agent):
         pledge = 0.0
         if m.t < p(f"{w}.pledge_months"):
             pledge = p(f"{w}.pledge_busd") / p(f"{w}.pledge_months") * self.realisation
-        self.capital = (self.capital + self.funding / 12 + pledge
-                        + self.revenue / 12 * p("world.behaviour.revenue_reinvested"))
+        self.capital = (
+            self.capital
+            + self.funding / 12
+            + pledge
+            + self.revenue / 12 * p("world.behaviour.revenue_reinvested")
+        )
 
 
 class ChipMaker(mesa.Agent):
@@ -351,8 +400,9 @@ class ChipMaker(mesa.Agent):
         m = self.model
         p = m.p
         if self.key == "nvidia":
-            self.capacity = (p("world.nvidia.capacity_2025")
-                             * rules.growth_factor(p("world.nvidia.capacity_growth"), m.t_since_2025))
+            self.capacity = p("world.nvidia.capacity_2025") * rules.growth_factor(
+                p("world.nvidia.capacity_growth"), m.t_since_2025
+            )
             if m.calendar_month == 1:
                 self.licensed = np.zeros_like(self.licensed)
             return
@@ -362,10 +412,15 @@ class ChipMaker(mesa.Agent):
         if m.month >= month_index(m.params.world.huawei.hbm_domestic_start):
             self.hbm = self.hbm + p(f"{h}.hbm_domestic_per_month")
         wafers = p(f"{h}.wafers_2025") * rules.growth_factor(p(f"{h}.wafer_growth"), m.t_since_2025)
-        die_yield = rules.yield_at(m.t_since_2025, p(f"{h}.yield_start"), p(f"{h}.yield_max"),
-                                   p(f"{h}.yield_halflife_months"))
-        made = rules.domestic_output(wafers, p(f"{h}.dies_per_wafer"), die_yield,
-                                     m.spec["die_units"][ASCEND], self.hbm)
+        die_yield = rules.yield_at(
+            m.t_since_2025,
+            p(f"{h}.yield_start"),
+            p(f"{h}.yield_max"),
+            p(f"{h}.yield_halflife_months"),
+        )
+        made = rules.domestic_output(
+            wafers, p(f"{h}.dies_per_wafer"), die_yield, m.spec["die_units"][ASCEND], self.hbm
+        )
         self.hbm = self.hbm - made
         self.made = made
         self.inventory = self.inventory + made
@@ -402,8 +457,9 @@ class ChipMaker(mesa.Agent):
         room = np.where(np.isnan(cap), np.inf, cap) - self.licensed[NV]
         legal_open = (allowed > 0.5) & (room > 0)
         block = cn.customs_block()
-        price[NV] = np.where(legal_open, listed * (1.0 + fee),
-                             listed * (1.0 + p("world.nvidia.smuggling_premium")))
+        price[NV] = np.where(
+            legal_open, listed * (1.0 + fee), listed * (1.0 + p("world.nvidia.smuggling_premium"))
+        )
         fill[NV] = np.where(legal_open, self.fill_legal[NV], self.fill_smuggled[NV]) * (1.0 - block)
         return price, fill
 
@@ -431,11 +487,13 @@ class ChipMaker(mesa.Agent):
         sold = demand * fill
         self.sold_units = sold
         self.inventory = self.inventory - sold
-        self.fill_domestic = np.where(demand > 0, 0.5 * self.fill_domestic + 0.5 * fill,
-                                      self.fill_domestic)
+        self.fill_domestic = np.where(
+            demand > 0, 0.5 * self.fill_domestic + 0.5 * fill, self.fill_domestic
+        )
         made = getattr(self, "made", np.zeros(m.n_runs))
         self.price_multiplier = rules.tatonnement(
-            self.price_multiplier, demand, made + 1e-9, m.p("world.nvidia.price_response"))
+            self.price_multiplier, demand, made + 1e-9, m.p("world.nvidia.price_response")
+        )
 
     def _sell_nvidia(self) -> None:
         m = self.model
@@ -444,7 +502,7 @@ class ChipMaker(mesa.Agent):
         r = m.n_runs
         us, cn = m.nations["us"], m.nations["china"]
         us_labs, cn_labs = m.labs_of("us"), m.labs_of("china")
-        us_orders = sum(lab.orders for lab in us_labs)          # (K, R) chips
+        us_orders = sum(lab.orders for lab in us_labs)  # (K, R) chips
         cn_orders = sum(lab.orders for lab in cn_labs)
         block = np.zeros((K, r))
         block[NV] = cn.customs_block()
@@ -464,7 +522,7 @@ class ChipMaker(mesa.Agent):
         legal_ask[ASCEND] = 0.0
         # capacity: US labs, licensed Chinese orders and the rest of the world share the dies
         die = spec["die_units"]
-        lab_dies = np.sum((us_orders + legal_ask) * die, axis=0)
+        lab_dies = rules.total((us_orders + legal_ask) * die)
         row_dies = p("world.nvidia.rest_of_world_share") * self.capacity
         available = np.maximum(self.capacity - row_dies, 0.0)
         fill = rules.ration(lab_dies, available)
@@ -472,7 +530,7 @@ class ChipMaker(mesa.Agent):
         self.licensed = self.licensed + legal_shipped
         legal_in = legal_shipped * (1.0 - block)
         # smuggling: what the rules did not let through leaks from the world's output of that type
-        world_out = (us_orders * fill + row_dies * np.where(US_BUYS, 0.5, 0.0)[:, None] / die)
+        world_out = us_orders * fill + row_dies * np.where(US_BUYS, 0.5, 0.0)[:, None] / die
         leak = rules.smuggling_capacity(p("world.nvidia.smuggling_leak"), enforcement, world_out)
         unmet = np.maximum(cn_orders - legal_ask, 0.0)
         unmet[ASCEND] = 0.0
@@ -489,14 +547,14 @@ class ChipMaker(mesa.Agent):
             got = lab.orders * fill
             got[ASCEND] = 0.0
             self.received[lab.key] = got
-            self.paid[lab.key] = np.sum(got * price, axis=0) * 1e-6
+            self.paid[lab.key] = rules.total(got * price) * 1e-6
         for lab in cn_labs:
             legal = lab.orders * share_legal
             smug = lab.orders * share_smug
             self.received[lab.key] = legal + smug
-            self.paid[lab.key] = np.sum(legal * price_legal + smug * price_smuggled, axis=0) * 1e-6
-        self.imports_legal = np.sum(legal_in * spec["h100e"], axis=0)
-        self.imports_smuggled = np.sum(smuggled * spec["h100e"], axis=0)
+            self.paid[lab.key] = rules.total(legal * price_legal + smug * price_smuggled) * 1e-6
+        self.imports_legal = rules.total(legal_in * spec["h100e"])
+        self.imports_smuggled = rules.total(smuggled * spec["h100e"])
         h20 = CHIP_TYPES.index("h20")
         self.imports_h20_units = legal_in[h20] + smuggled[h20]
         # what buyers learn for next month: how much of an order arrived, by channel
@@ -506,6 +564,7 @@ class ChipMaker(mesa.Agent):
         self.fill_us = 0.5 * self.fill_us + 0.5 * fill
         self.fill_legal = 0.5 * self.fill_legal + 0.5 * got_legal
         self.fill_smuggled = 0.5 * self.fill_smuggled + 0.5 * got_smug
-        demand_dies = np.sum((us_orders + legal_ask) * die, axis=0) + row_dies
+        demand_dies = rules.total((us_orders + legal_ask) * die) + row_dies
         self.price_multiplier = rules.tatonnement(
-            self.price_multiplier, demand_dies, self.capacity, p("world.nvidia.price_response"))
+            self.price_multiplier, demand_dies, self.capacity, p("world.nvidia.price_response")
+        )

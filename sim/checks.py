@@ -16,8 +16,10 @@ def check_caps_below_world_supply(sc: Scenario) -> Iterator[str]:
     for chip in NVIDIA_TYPES:
         cap = getattr(sc.policy.us.export, chip).cap_units
         if cap is not None and cap > yearly:
-            yield (f"policy.us.export.{chip}.cap_units={cap:,.0f} exceeds Nvidia's yearly output "
-                   f"(~{yearly:,.0f} die units); the cap will never bind")
+            yield (
+                f"policy.us.export.{chip}.cap_units={cap:,.0f} exceeds Nvidia's yearly output "
+                f"(~{yearly:,.0f} die units); the cap will never bind"
+            )
 
 
 def check_policy_inside_horizon(sc: Scenario) -> Iterator[str]:
@@ -39,8 +41,7 @@ def check_uncertainty_ranges(sc: Scenario) -> Iterator[str]:
             yield f"uncertainties.{path}: bounds [{low}, {high}] leave [0, 1]"
 
 
-CHECKS = (check_caps_below_world_supply, check_policy_inside_horizon,
-          check_uncertainty_ranges)
+CHECKS = (check_caps_below_world_supply, check_policy_inside_horizon, check_uncertainty_ranges)
 
 
 def plausibility_warnings(sc: Scenario) -> list[str]:

@@ -19,7 +19,8 @@ from rich.table import Table
 
 from sim.errors import ScenarioError, SimError
 
-console = Console(soft_wrap=True)
+# on a pipe or in CI there is no terminal width to follow: use one that fits the tables
+console = Console(width=None if sys.stdout.isatty() else 140)
 err_console = Console(stderr=True, soft_wrap=True)
 
 
@@ -52,8 +53,12 @@ def load(path: str, runs: int | None, seed: int | None, sets: tuple[str, ...]) -
 def progress_bar() -> Progress:
     """One progress bar over runs (drawn only on a terminal)."""
     return Progress(
-        TextColumn("[progress.description]{task.description}"), BarColumn(),
-        MofNCompleteColumn(), TimeElapsedColumn(), console=err_console, transient=True,
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
     )
 
 
@@ -64,40 +69,66 @@ def run_with_progress(scenario: Any, label: str, chunk_size: int) -> Any:
     with progress_bar() as bar:
         task = bar.add_task(label, total=scenario.run.runs)
         return run_ensemble(
-            scenario, chunk_size=chunk_size,
+            scenario,
+            chunk_size=chunk_size,
             progress=lambda done, total: bar.update(task, completed=done),
         )
 
 
-def fmt(value: float, outcome: str) -> str:
-    """Compact number for tables."""
+SHORT = {
+    "capability_lag_months": ("lag", "months"),
+    "china_compute_share": ("China share", "of H100e"),
+    "china_chip_imports_h100e": ("CN imports", "H100e/yr"),
+    "china_domestic_chips_h100e": ("CN domestic", "H100e/yr"),
+    "us_ai_power_gw": ("US power", "GW"),
+    "china_ai_power_gw": ("CN power", "GW"),
+}
+
+
+def fmt(value: float, outcome: str = "") -> str:
+    """Compact number for tables: 0.081, 6.3, 1,234, 2.51M."""
     if "share" in outcome:
         return f"{value:.3f}"
-    if abs(value) >= 1e5:
+    if abs(value) >= 1e6:
         return f"{value / 1e6:.2f}M"
+    if abs(value) >= 1e4:
+        return f"{value / 1e3:.0f}k"
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:.1f}"
 
 
-def summary_table(summary: dict[str, Any], outcomes: tuple[str, ...]) -> Table:
-    """Median and 90% interval at each year-end, and P(parity by year-end)."""
-    from sim.metrics import OUTCOMES
-
-    years = list(next(iter(summary["outcomes"].values())).keys())
-    table = Table(title=f"{summary['scenario']}: {summary['runs']:,} runs, seed {summary['seed']} "
-                  "— median [5%, 95%]")
-    table.add_column("outcome [unit]", no_wrap=True)
-    for y in years:
-        table.add_column(y, justify="right")
+def year_table(
+    heading: str, years: list[str], outcomes: tuple[str, ...], cell, last: tuple[str, Any]
+) -> Table:
+    """A table with one row per year-end and one column per outcome; cells from `cell`."""
+    table = Table(title=heading, title_justify="left")
+    table.add_column("year end")
     for name in outcomes:
-        stats = summary["outcomes"][name]
-        cells = [f"{fmt(stats[y]['p50'], name)} [{fmt(stats[y]['p5'], name)}, "
-                 f"{fmt(stats[y]['p95'], name)}]" for y in years]
-        table.add_row(f"{name} [{OUTCOMES[name][1]}]", *cells)
-    parity = summary["probabilities"]["china_parity_by"]
-    table.add_row("P(China at parity by)", *[f"{parity[y]:.1%}" for y in years])
+        short, unit = SHORT.get(name, (name, ""))
+        table.add_column(f"{short}\n({unit})", justify="right")
+    table.add_column(last[0], justify="right")
+    for y in years:
+        table.add_row(y, *[cell(name, y) for name in outcomes], last[1](y))
     return table
+
+
+def summary_table(summary: dict[str, Any], outcomes: tuple[str, ...]) -> Table:
+    """Median (and 90% interval below it) at each year-end, and P(parity by year-end)."""
+    years = list(next(iter(summary["outcomes"].values())).keys())
+    parity = summary["probabilities"]["china_parity_by"]
+
+    def cell(name: str, y: str) -> str:
+        s = summary["outcomes"][name][y]
+        return f"{fmt(s['p50'], name)}\n[dim]{fmt(s['p5'], name)}–{fmt(s['p95'], name)}[/]"
+
+    heading = (
+        f"{summary['scenario']}: {summary['runs']:,} runs, seed {summary['seed']} — "
+        "median, 90% interval below"
+    )
+    return year_table(
+        heading, years, outcomes, cell, ("P(parity\nby then)", lambda y: f"{parity[y]:.1%}")
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -108,17 +139,42 @@ def main() -> None:
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--runs", type=click.IntRange(min=1), help="Monte Carlo runs [default: the file's run.runs, 1000].")
+@click.option(
+    "--runs",
+    type=click.IntRange(min=1),
+    help="Monte Carlo runs [default: the file's run.runs, 1000].",
+)
 @click.option("--seed", type=click.IntRange(min=0), help="Seed [default: the file's run.seed].")
-@click.option("--out", type=click.Path(file_okay=False), help="Results folder [default: results/<name>-<time>].")
-@click.option("--chunk-size", type=click.IntRange(min=1), default=5000, show_default=True,
-              help="Runs stepped together; never changes a number.")
-@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
-              help="Override any field, e.g. policy.us.export.h200.cap_units=500000.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Results folder [default: results/<name>-<time>].",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=5000,
+    show_default=True,
+    help="Runs stepped together; never changes a number.",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Override any field, e.g. policy.us.export.h200.cap_units=500000.",
+)
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @handle_errors
-def run(scenario: str, runs: int | None, seed: int | None, out: str | None, chunk_size: int,
-        sets: tuple[str, ...], no_plots: bool) -> None:
+def run(
+    scenario: str,
+    runs: int | None,
+    seed: int | None,
+    out: str | None,
+    chunk_size: int,
+    sets: tuple[str, ...],
+    no_plots: bool,
+) -> None:
     """Run SCENARIO as a Monte Carlo ensemble and write a results folder."""
     from sim.metrics import HEADLINE
     from sim.results import default_out, summary_dict, write_run_results
@@ -126,8 +182,7 @@ def run(scenario: str, runs: int | None, seed: int | None, out: str | None, chun
     sc = load(scenario, runs, seed, sets)
     result = run_with_progress(sc, f"{sc.name}", chunk_size)
     target = Path(out) if out else default_out("", sc.name)
-    write_run_results(result, target, plots=not no_plots,
-                      command="sim run " + " ".join(sys.argv[2:]))
+    write_run_results(result, target, plots=not no_plots, command="sim run " + " ".join(sys.argv[2:]))
     console.print(summary_table(summary_dict(result), HEADLINE))
     console.print(f"results: {target}  ({result.wall_time_s:.1f} s for {result.runs:,} runs)")
 
@@ -135,16 +190,19 @@ def run(scenario: str, runs: int | None, seed: int | None, out: str | None, chun
 @main.command()
 @click.argument("a", type=click.Path(dir_okay=False))
 @click.argument("b", type=click.Path(dir_okay=False))
-@click.option("--runs", type=click.IntRange(min=1), help="Runs of each scenario [default: A's run.runs].")
+@click.option(
+    "--runs", type=click.IntRange(min=1), help="Runs of each scenario [default: A's run.runs]."
+)
 @click.option("--seed", type=click.IntRange(min=0), help="Seed shared by both [default: A's run.seed].")
 @click.option("--out", type=click.Path(file_okay=False), help="Results folder.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=5000, show_default=True)
 @handle_errors
-def compare(a: str, b: str, runs: int | None, seed: int | None, out: str | None,
-            chunk_size: int) -> None:
+def compare(
+    a: str, b: str, runs: int | None, seed: int | None, out: str | None, chunk_size: int
+) -> None:
     """Paired effect of scenario B against A on the same random draws (B - A)."""
     from sim.compare import paired_differences
-    from sim.metrics import HEADLINE, OUTCOMES
+    from sim.metrics import HEADLINE
     from sim.results import atomic_folder, default_out, manifest, summary_dict, write_json
 
     sa = load(a, runs, seed, ())
@@ -155,8 +213,14 @@ def compare(a: str, b: str, runs: int | None, seed: int | None, out: str | None,
     ra = run_with_progress(sa, sa.name, chunk_size)
     rb = run_with_progress(sb, sb.name, chunk_size)
     diff = paired_differences(ra, rb)
-    body = {"a": summary_dict(ra), "b": summary_dict(rb), "runs": runs, "seed": seed,
-            "difference": "b - a", **diff}
+    body = {
+        "a": summary_dict(ra),
+        "b": summary_dict(rb),
+        "runs": runs,
+        "seed": seed,
+        "difference": "b - a",
+        **diff,
+    }
     target = Path(out) if out else default_out("vs-" + sa.name, sb.name)
 
     def fill(tmp: Path) -> None:
@@ -167,21 +231,25 @@ def compare(a: str, b: str, runs: int | None, seed: int | None, out: str | None,
 
     atomic_folder(target, fill)
     years = list(diff["probabilities"]["china_parity_by"].keys())
-    table = Table(title=f"{sb.name} - {sa.name}: paired difference, {runs:,} runs, seed {seed} "
-                  "— median [5%, 95%] (mean)")
-    table.add_column("outcome [unit]", no_wrap=True)
-    for y in years:
-        table.add_column(y, justify="right")
-    for name in HEADLINE:
-        cells = []
-        for y in years:
-            s = diff["outcomes"][name][y]
-            cells.append(f"{fmt(s['p50'], name)} [{fmt(s['p5'], name)}, {fmt(s['p95'], name)}] "
-                         f"({fmt(s['mean'], name)})")
-        table.add_row(f"{name} [{OUTCOMES[name][1]}]", *cells)
     parity = diff["probabilities"]["china_parity_by"]
-    table.add_row("P(parity by): b - a", *[f"{parity[y]['difference']:+.1%}" for y in years])
-    console.print(table)
+
+    def cell(name: str, y: str) -> str:
+        st = diff["outcomes"][name][y]
+        return f"{fmt(st['p50'], name)}\n[dim]{fmt(st['p5'], name)}–{fmt(st['p95'], name)}[/]"
+
+    heading = (
+        f"{sb.name} − {sa.name}: paired difference per run, {runs:,} runs, seed {seed} — "
+        "median, 90% interval below"
+    )
+    console.print(
+        year_table(
+            heading,
+            years,
+            HEADLINE,
+            cell,
+            ("ΔP(parity\nby then)", lambda y: f"{parity[y]['difference']:+.1%}"),
+        )
+    )
     console.print(f"results: {target}")
 
 
@@ -203,15 +271,21 @@ def validate(files: tuple[str, ...]) -> None:
             continue
         for warning in plausibility_warnings(sc):
             err_console.print(f"[yellow]warning:[/] {f}: {warning}", highlight=False)
-        console.print(f"ok: {f} ({sc.name}: {sc.run.start} to {sc.run.end}, "
-                      f"{len(sc.uncertainties)} uncertainties)")
+        console.print(
+            f"ok: {f} ({sc.name}: {sc.run.start} to {sc.run.end}, {len(sc.uncertainties)} uncertainties)"
+        )
     if failed:
         sys.exit(2)
 
 
 @main.command()
-@click.option("--out", type=click.Path(dir_okay=False), default="scenarios/schema.json",
-              show_default=True, help="Where to write the JSON schema.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default="scenarios/schema.json",
+    show_default=True,
+    help="Where to write the JSON schema.",
+)
 def schema(out: str) -> None:
     """Write the scenario JSON schema (editors use it to complete and check fields)."""
     from sim.scenario import write_schema

@@ -27,7 +27,10 @@ def paired_differences(a: EnsembleResult, b: EnsembleResult) -> dict[str, Any]:
             d = b.year_end[name][label] - va
             q = np.quantile(d, [0.05, 0.5, 0.95])
             outcomes[name][label] = {
-                "mean": float(d.mean()), "p5": float(q[0]), "p50": float(q[1]), "p95": float(q[2]),
+                "mean": float(d.mean()),
+                "p5": float(q[0]),
+                "p50": float(q[1]),
+                "p95": float(q[2]),
             }
     parity = {
         label: {
@@ -35,6 +38,7 @@ def paired_differences(a: EnsembleResult, b: EnsembleResult) -> dict[str, Any]:
             "b": float(np.mean(b.parity[label])),
             "difference": float(np.mean(b.parity[label]) - np.mean(a.parity[label])),
         }
-        for label in a.parity if label in b.parity
+        for label in a.parity
+        if label in b.parity
     }
     return {"outcomes": outcomes, "probabilities": {"china_parity_by": parity}}

@@ -35,8 +35,13 @@ class ChunkResult:
     monthly: dict[str, np.ndarray]
 
 
-def run_chunk(scenario: Scenario, seed: int, run_start: int, n_runs: int,
-              draws: dict[str, np.ndarray] | None = None) -> ChunkResult:
+def run_chunk(
+    scenario: Scenario,
+    seed: int,
+    run_start: int,
+    n_runs: int,
+    draws: dict[str, np.ndarray] | None = None,
+) -> ChunkResult:
     """Simulate runs run_start .. run_start + n_runs - 1 of a scenario.
 
     `draws` optionally fixes parameter values for these runs ({path: values (n_runs,)}).
@@ -127,8 +132,14 @@ def combine(scenario: Scenario, seed: int, parts: list[ChunkResult]) -> Ensemble
     start = month_index(scenario.run.start)
     months = [month_label(start + i) for i in range(scenario.n_months)]
     return EnsembleResult(
-        scenario=scenario, runs=sum(p.n_runs for p in parts), seed=seed, year_end=year_end,
-        parity=parity, params=params, monthly=monthly, months=months,
+        scenario=scenario,
+        runs=sum(p.n_runs for p in parts),
+        seed=seed,
+        year_end=year_end,
+        parity=parity,
+        params=params,
+        monthly=monthly,
+        months=months,
     )
 
 
@@ -157,8 +168,11 @@ def run_ensemble(
     parts = []
     done = 0
     for run_start, n in chunks(runs, chunk_size):
-        part = None if draws is None else {k: np.asarray(v)[run_start:run_start + n]
-                                           for k, v in draws.items()}
+        part = (
+            None
+            if draws is None
+            else {k: np.asarray(v)[run_start : run_start + n] for k, v in draws.items()}
+        )
         parts.append(run_chunk(scenario, seed, run_start, n, part))
         done += n
         if progress is not None:

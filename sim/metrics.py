@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import rules
 from sim.scenario import month_label
 
 #: outcome name -> (kind, unit). The first eight are DESIGN.md's headline outcomes.
@@ -80,7 +81,7 @@ def year_end_values(series: dict[str, np.ndarray], start: int) -> dict[str, dict
         values = series[name]
         out[name] = {}
         for label, first, dec in year_ends(start, n_months):
-            out[name][label] = values[dec] if kind == "stock" else values[first : dec + 1].sum(axis=0)
+            out[name][label] = values[dec] if kind == "stock" else rules.total(values[first : dec + 1])
     return out
 
 

@@ -76,8 +76,14 @@ class RaceModel(mesa.Model):
             (sensitivity designs, calibration); paths must be declared in `uncertainties:`.
     """
 
-    def __init__(self, params: Scenario, run_start: int = 0, n_runs: int | None = None,
-                 seed: int | None = None, draws: dict[str, np.ndarray] | None = None):
+    def __init__(
+        self,
+        params: Scenario,
+        run_start: int = 0,
+        n_runs: int | None = None,
+        seed: int | None = None,
+        draws: dict[str, np.ndarray] | None = None,
+    ):
         self.seed_value = params.run.seed if seed is None else int(seed)
         super().__init__(rng=self.seed_value)
         self.params = params
@@ -88,8 +94,9 @@ class RaceModel(mesa.Model):
         self.t = 0
         self.month = self.start
 
-        self.draws = sample_uncertainties(params.uncertainties, self.seed_value, self.run_start,
-                                          self.n_runs)
+        self.draws = sample_uncertainties(
+            params.uncertainties, self.seed_value, self.run_start, self.n_runs
+        )
         for path, values in (draws or {}).items():
             if path not in self.draws:
                 raise KeyError(f"{path} is not declared in the scenario's uncertainties")
@@ -104,6 +111,8 @@ class RaceModel(mesa.Model):
         self.history: dict[str, list[np.ndarray]] = {name: [] for name in SERIES}
         self.history["lab_capability_max"] = []
         self.last: dict[str, Any] = {}
+        self._memo: dict[tuple, Any] = {}
+        self._memo_month = -1
 
         self.nations = {key: Nation(self, key) for key in ("us", "china")}
         self.makers = {key: ChipMaker(self, key) for key in ("nvidia", "huawei")}
@@ -127,8 +136,10 @@ class RaceModel(mesa.Model):
         fields = ("h100e", "inference_h100e", "kw_all_in", "price_kusd", "die_units")
         out = {}
         for f in fields:
-            rows = [np.broadcast_to(np.asarray(self.p(f"world.chips.{c}.{f}"), float), (self.n_runs,))
-                    for c in CHIP_TYPES]
+            rows = [
+                np.broadcast_to(np.asarray(self.p(f"world.chips.{c}.{f}"), float), (self.n_runs,))
+                for c in CHIP_TYPES
+            ]
             out[f] = np.stack(rows)
         return out
 
@@ -144,8 +155,9 @@ class RaceModel(mesa.Model):
             events.append((month_index(e.date), 2, e.set))
         events.sort(key=lambda x: (x[0], x[1]))
         base = flatten(PolicyState().model_dump())
-        uncertain = {k.removeprefix("policy."): v for k, v in self.draws.items()
-                     if k.startswith("policy.")}
+        uncertain = {
+            k.removeprefix("policy."): v for k, v in self.draws.items() if k.startswith("policy.")
+        }
         schedule = []
         for month in range(self.start, self.start + self.n_months):
             state = dict(base)
@@ -187,6 +199,18 @@ class RaceModel(mesa.Model):
         made_by_nv = np.isfinite(p_nv)
         return np.where(made_by_nv, p_nv, p_hw), np.where(made_by_nv, f_nv, f_hw)
 
+    def memo(self, key: tuple, compute: Any) -> Any:
+        """This month's value of `compute()` under `key`, computed once and shared.
+
+        Used where every agent of a kind would compute the same thing from the same inputs
+        (the chip choice of a nation's labs); forgotten at the next month.
+        """
+        if self._memo_month != self.t:
+            self._memo, self._memo_month = {}, self.t
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
     def deliveries(self, lab: Lab) -> tuple[np.ndarray, np.ndarray]:
         """Chips a lab received this month [chips by type] and what it paid [billion USD]."""
         got = np.zeros_like(lab.orders)
@@ -204,9 +228,14 @@ class RaceModel(mesa.Model):
         when = self.nations["china"].policy["china.compute_network_date"]
         if np.all(np.isnan(when)):
             return 0.0
-        ramp = np.nan_to_num(np.clip((self.month - when + 1) / 12.0, 0.0, 1.0))  # assumption: a one-year ramp
-        pool = (self.p("world.china.idle_regional_h100e")
-                * self.nations["china"].policy["china.compute_network_share"] * ramp)
+        ramp = np.nan_to_num(
+            np.clip((self.month - when + 1) / 12.0, 0.0, 1.0)
+        )  # assumption: a one-year ramp
+        pool = (
+            self.p("world.china.idle_regional_h100e")
+            * self.nations["china"].policy["china.compute_network_share"]
+            * ramp
+        )
         total = self.last["china_deployed"]
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(total > 0, pool * lab.deployed / total, 0.0)
@@ -235,16 +264,16 @@ class RaceModel(mesa.Model):
         nations = self.agents_by_type[Nation]
         makers = self.agents_by_type[ChipMaker]
         labs = self.agents_by_type[Lab]
-        nations.do("apply_policy")       # 1
-        makers.do("produce")             # 2
+        nations.do("apply_policy")  # 1
+        makers.do("produce")  # 2
         nations.do("build")
-        labs.do("plan")                  # 3
-        makers.do("sell")                # 4
-        labs.do("train")                 # 5
-        labs.do("finance")               # 6
-        nations.do("migrate")            # 7
+        labs.do("plan")  # 3
+        makers.do("sell")  # 4
+        labs.do("train")  # 5
+        labs.do("finance")  # 6
+        nations.do("migrate")  # 7
         nations.do("settle")
-        self._aggregate()                # 8
+        self._aggregate()  # 8
         self._record()
         self.t += 1
         self.month += 1
@@ -262,7 +291,7 @@ class RaceModel(mesa.Model):
         for nation in self.nations:
             labs = self.labs_of(nation)
             last[f"{nation}_frontier"] = np.max([lab.capability for lab in labs], axis=0)
-            last[f"{nation}_installed"] = sum(np.sum(lab.units * spec["h100e"], axis=0) for lab in labs)
+            last[f"{nation}_installed"] = sum(rules.total(lab.units * spec["h100e"]) for lab in labs)
             last[f"{nation}_deployed"] = sum(lab.deployed for lab in labs)
             last[f"{nation}_power"] = sum(lab.power_gw for lab in labs)
         last["leader_capability"] = np.maximum(last["us_frontier"], last["china_frontier"])
@@ -292,8 +321,10 @@ class RaceModel(mesa.Model):
         h["china_ai_power_gw"].append(last["china_power"])
         openai = [lab for lab in self.labs if lab.key == "openai"]
         h["openai_power_pipeline_gw"].append(
-            openai[0].power_gw + self.nations["us"].queue.get("openai", 0.0) if openai
-            else np.zeros(self.n_runs))
+            openai[0].power_gw + self.nations["us"].queue.get("openai", 0.0)
+            if openai
+            else np.zeros(self.n_runs)
+        )
         h["us_researchers"].append(self.nations["us"].researchers)
         h["china_researchers"].append(self.nations["china"].researchers)
         h["lab_capability_max"].append(last["leader_capability"])
@@ -321,11 +352,15 @@ class RaceModel(mesa.Model):
 
     def series(self) -> dict[str, np.ndarray]:
         """Outcome series recorded so far, shape (months, runs), plus the capability lag."""
-        out = {name: np.asarray(values, dtype=float) for name, values in self.history.items()
-               if name in SERIES}
+        out = {
+            name: np.asarray(values, dtype=float)
+            for name, values in self.history.items()
+            if name in SERIES
+        }
         slope = self.p("world.science.us_frontier_growth_before_start") / 12.0
         out["capability_lag_months"] = rules.capability_lag(
-            out["us_frontier_capability"], out["china_frontier_capability"], slope)
+            out["us_frontier_capability"], out["china_frontier_capability"], slope
+        )
         return out
 
 

@@ -93,8 +93,10 @@ def distributions(runs: pd.DataFrame, outcome: str, heading: str) -> Figure:
 
 
 def china_compute_sources(monthly: pd.DataFrame, heading: str) -> Figure:
-    """China's monthly chip inflow by source (legal imports, smuggled, domestic), medians stacked,
-    with each source's 90% interval as error bars at year-ends."""
+    """China's monthly chip inflow by source: legal imports, smuggled, domestic.
+
+    Medians are stacked; each source's 90% interval is drawn as error bars at year-ends.
+    """
     sources = [
         ("china_chip_imports_legal_h100e", "legal imports", "0.25", None),
         ("china_chip_imports_smuggled_h100e", "smuggled", "0.55", "//"),
@@ -108,12 +110,26 @@ def china_compute_sources(monthly: pd.DataFrame, heading: str) -> Figure:
         x = pd.to_datetime(df["month"] + "-01")
         y = df["p50"].to_numpy()
         lower = np.zeros_like(y) if base is None else base
-        ax.fill_between(x, lower, lower + y, color=colour, hatch=hatch, edgecolor="0.1",
-                        lw=0.3, label=f"{text} (median)")
+        ax.fill_between(
+            x,
+            lower,
+            lower + y,
+            color=colour,
+            hatch=hatch,
+            edgecolor="0.1",
+            lw=0.3,
+            label=f"{text} (median)",
+        )
         dec = df["month"].str.endswith("-12").to_numpy()
-        ax.errorbar(x[dec], (lower + y)[dec],
-                    yerr=[y[dec] - df["p5"].to_numpy()[dec], df["p95"].to_numpy()[dec] - y[dec]],
-                    fmt="none", ecolor="0.0", capsize=3, lw=0.8)
+        ax.errorbar(
+            x[dec],
+            (lower + y)[dec],
+            yerr=[y[dec] - df["p5"].to_numpy()[dec], df["p95"].to_numpy()[dec] - y[dec]],
+            fmt="none",
+            ecolor="0.0",
+            capsize=3,
+            lw=0.8,
+        )
         base = lower + y
     ax.set_xlabel("Month")
     ax.set_ylabel("Chips reaching Chinese labs [H100e/month]")
@@ -129,14 +145,21 @@ def save_run_plots(result: Any, folder: Path) -> list[Path]:
     monthly = result.monthly_quantiles()
     per_run = result.per_run()
     figures = {
-        "lag_fan.png": fan_chart(monthly, "capability_lag_months",
-                                 title(name, runs, seed, "Capability lag"), zero_line=True),
-        "compute_share_fan.png": fan_chart(monthly, "china_compute_share",
-                                           title(name, runs, seed, "China's compute share")),
-        "lag_distribution.png": distributions(per_run, "capability_lag_months",
-                                              title(name, runs, seed, "Lag at year-ends")),
+        "lag_fan.png": fan_chart(
+            monthly,
+            "capability_lag_months",
+            title(name, runs, seed, "Capability lag"),
+            zero_line=True,
+        ),
+        "compute_share_fan.png": fan_chart(
+            monthly, "china_compute_share", title(name, runs, seed, "China's compute share")
+        ),
+        "lag_distribution.png": distributions(
+            per_run, "capability_lag_months", title(name, runs, seed, "Lag at year-ends")
+        ),
         "china_compute_sources.png": china_compute_sources(
-            monthly, title(name, runs, seed, "Where China's chips come from")),
+            monthly, title(name, runs, seed, "Where China's chips come from")
+        ),
     }
     paths = []
     for file, fig in figures.items():

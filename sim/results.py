@@ -22,7 +22,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -32,8 +32,15 @@ import yaml
 
 from sim.scenario import scenario_sha256
 
-SUMMARY_KEYS = ("scenario", "runs", "seed", "sim_version", "scenario_sha256", "outcomes",
-                "probabilities")
+SUMMARY_KEYS = (
+    "scenario",
+    "runs",
+    "seed",
+    "sim_version",
+    "scenario_sha256",
+    "outcomes",
+    "probabilities",
+)
 
 
 def sim_version() -> str:
@@ -70,7 +77,7 @@ def summary_dict(result: Any) -> dict[str, Any]:
 
 def default_out(kind: str, name: str, root: Path = Path("results")) -> Path:
     """results/<name>-<kind>-<UTC timestamp> (kind is '' for sim run)."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     label = f"{name}-{kind}" if kind else name
     path = root / f"{label}-{stamp}"
     n = 1
@@ -114,7 +121,7 @@ def manifest(result: Any, command: str) -> dict[str, Any]:
     """Provenance: versions, seed, runs, chunking, backend, wall time."""
     return {
         "command": command,
-        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": versions(),
         "seed": result.seed,
         "runs": result.runs,

@@ -25,11 +25,15 @@ def _key(seed: int, name: str, month: int) -> np.ndarray:
 
 
 def uniforms(seed: int, name: str, run_start: int, n_runs: int, month: int = _ANY_MONTH) -> np.ndarray:
-    """Uniforms on (0, 1) for runs run_start..run_start+n_runs-1 of one stream [-], shape (n_runs,)."""
+    """Uniforms on (0, 1) for runs run_start..run_start+n_runs-1 of one stream [-], shape (n_runs,).
+
+    Run i reads the i-th 64-bit output of the stream: Philox makes four outputs per counter, so
+    a block starting at run a jumps to counter a // 4 and drops the first a % 4 outputs.
+    """
     bits = np.random.Philox(key=_key(seed, name, month))
-    bits.advance(run_start)
-    # one Philox counter (4 x 64 bits) per run; its first double is the run's number
-    u = np.random.Generator(bits).random(4 * n_runs)[::4]
+    bits.advance(run_start // 4)
+    skip = run_start % 4
+    u = np.random.Generator(bits).random(skip + n_runs)[skip:]
     return np.clip(u, 1e-12, 1.0 - 1e-12)
 
 
@@ -45,8 +49,11 @@ def ppf(dist: Any, u: np.ndarray) -> np.ndarray:
         return dist.low + (dist.high - dist.low) * u
     if kind == "normal":
         x = dist.mean + dist.sd * special.ndtri(u)
-        return np.clip(x, dist.low if dist.low is not None else -np.inf,
-                       dist.high if dist.high is not None else np.inf)
+        return np.clip(
+            x,
+            dist.low if dist.low is not None else -np.inf,
+            dist.high if dist.high is not None else np.inf,
+        )
     if kind == "lognormal":
         return dist.median * np.exp(dist.sigma * special.ndtri(u))
     if kind == "triangular":
@@ -62,8 +69,9 @@ def ppf(dist: Any, u: np.ndarray) -> np.ndarray:
     raise ValueError(f"unknown distribution {kind!r}")
 
 
-def sample_uncertainties(uncertainties: dict[str, Any], seed: int, run_start: int,
-                         n_runs: int) -> dict[str, np.ndarray]:
+def sample_uncertainties(
+    uncertainties: dict[str, Any], seed: int, run_start: int, n_runs: int
+) -> dict[str, np.ndarray]:
     """Draw every uncertain parameter for a block of runs: {dotted path: values (n_runs,)}."""
     return {
         path: ppf(dist, uniforms(seed, f"param:{path}", run_start, n_runs))

@@ -110,7 +110,9 @@ class ChipSpec(Strict):
     """One accelerator type."""
 
     maker: Literal["nvidia", "huawei"] = Field(description="Who makes it.")
-    h100e: Positive = Field(description="Dense BF16 training throughput relative to an H100 [H100e/chip].")
+    h100e: Positive = Field(
+        description="Dense BF16 training throughput relative to an H100 [H100e/chip]."
+    )
     inference_h100e: Positive = Field(
         description="Serving throughput relative to an H100, memory bandwidth included [H100e/chip]."
     )
@@ -125,31 +127,69 @@ class ChipCatalogue(Strict):
     """Chip specifications (P1–P7, P15)."""
 
     h20: ChipSpec = Field(
-        # P3: 148 TFLOPS = 0.15 H100e, ~400 W; 4.0 TB/s makes it strong for inference (0.6: assumption); x1.5 all-in as P15's Colossus ratio; price: assumption
+        # P3: 148 TFLOPS = 0.15 H100e, ~400 W; 4.0 TB/s makes it strong for inference
+        # (0.6: assumption); x1.5 all-in as P15's Colossus ratio; price: assumption
         # (press reports of USD 12k); uses a full Hopper die.
-        ChipSpec(maker="nvidia", h100e=0.15, inference_h100e=0.6, kw_all_in=0.6, price_kusd=12.0, die_units=1.0),
+        ChipSpec(
+            maker="nvidia",
+            h100e=0.15,
+            inference_h100e=0.6,
+            kw_all_in=0.6,
+            price_kusd=12.0,
+            die_units=1.0,
+        ),
         description="Nvidia H20, the China-specific Hopper (P3).",
     )
     h200: ChipSpec = Field(
-        # P2: same compute as H100, better for inference (141 GB, 4.8 TB/s -> 1.3: assumption); P15: ~1.5 kW per chip at facility level (Colossus);
-        # price: assumption (press reports of USD 30-35k). Also stands for the H100/H800 installed base.
-        ChipSpec(maker="nvidia", h100e=1.0, inference_h100e=1.3, kw_all_in=1.5, price_kusd=32.0, die_units=1.0),
+        # P2: same compute as H100, better for inference (141 GB, 4.8 TB/s -> 1.3: assumption);
+        # P15: ~1.5 kW per chip at facility level (Colossus); price: assumption (press reports
+        # of USD 30-35k). Also stands for the H100/H800 installed base.
+        ChipSpec(
+            maker="nvidia",
+            h100e=1.0,
+            inference_h100e=1.3,
+            kw_all_in=1.5,
+            price_kusd=32.0,
+            die_units=1.0,
+        ),
         description="Nvidia H200 (and the Hopper installed base) (P1, P2, P15).",
     )
     b30a: ChipSpec = Field(
         # P5: half a B300 = 1.1 H100e, USD 22.5k; power: half of P15's 2.1 kW plus overhead (assumption)
-        ChipSpec(maker="nvidia", h100e=1.1, inference_h100e=1.2, kw_all_in=1.1, price_kusd=22.5, die_units=1.0),
+        ChipSpec(
+            maker="nvidia",
+            h100e=1.1,
+            inference_h100e=1.2,
+            kw_all_in=1.1,
+            price_kusd=22.5,
+            die_units=1.0,
+        ),
         description="Proposed China Blackwell, B30A class (P5).",
     )
     blackwell: ChipSpec = Field(
         # P4: 2.3 H100e; P15: 2.0-2.2 kW all-in for GB200/GB300; P5: USD 45k (B300); two dies.
-        ChipSpec(maker="nvidia", h100e=2.3, inference_h100e=2.5, kw_all_in=2.1, price_kusd=45.0, die_units=2.0),
+        ChipSpec(
+            maker="nvidia",
+            h100e=2.3,
+            inference_h100e=2.5,
+            kw_all_in=2.1,
+            price_kusd=45.0,
+            die_units=2.0,
+        ),
         description="Full Blackwell, B200/B300 (P4, P5, P15).",
     )
     ascend: ChipSpec = Field(
-        # P6: 910C ~0.8 H100e, ~60% of an H100 in inference; P7: CloudMatrix 559 kW / 384 chips = 1.46 kW IT, x1.15 PUE;
-        # price: assumption (press reports of USD 25-28k); two dies per package (P13).
-        ChipSpec(maker="huawei", h100e=0.8, inference_h100e=0.6, kw_all_in=1.7, price_kusd=25.0, die_units=2.0),
+        # P6: 910C ~0.8 H100e, ~60% of an H100 in inference; P7: CloudMatrix 559 kW / 384
+        # chips = 1.46 kW IT, x1.15 PUE; price: assumption (press reports of USD 25-28k);
+        # two dies per package (P13).
+        ChipSpec(
+            maker="huawei",
+            h100e=0.8,
+            inference_h100e=0.6,
+            kw_all_in=1.7,
+            price_kusd=25.0,
+            die_units=2.0,
+        ),
         description="Huawei Ascend 910C class (P6, P7).",
     )
 
@@ -240,7 +280,9 @@ class NationWorld(Strict):
         0.0, description="Share of hires that need a work visa [fraction]."
     )
     researcher_growth: float = Field(
-        0.0, ge=-0.5, le=1.0,
+        0.0,
+        ge=-0.5,
+        le=1.0,
         description="Growth of the home-grown top-tier pool [fraction/year].",
     )
     idle_regional_h100e: NonNegative = Field(
@@ -259,9 +301,7 @@ class LabSpec(Strict):
     funding_busd_per_year: NonNegative = Field(
         description="New money from owners, capex budgets and investors [billion USD/year]."
     )
-    funding_growth: float = Field(
-        0.0, ge=-0.5, le=3.0, description="Growth of funding [fraction/year]."
-    )
+    funding_growth: float = Field(0.0, ge=-0.5, le=3.0, description="Growth of funding [fraction/year].")
     revenue_busd_per_year: NonNegative = Field(description="Annualised revenue [billion USD/year].")
     revenue_growth: float = Field(
         0.5, ge=-0.5, le=5.0, description="Growth of revenue when compute allows [fraction/year]."
@@ -275,8 +315,7 @@ class LabSpec(Strict):
         0.0,
         ge=-3.0,
         le=3.0,
-        description="Algorithmic-efficiency multiplier at the start relative to the US leader "
-        "[log10].",
+        description="Algorithmic-efficiency multiplier at the start relative to the US leader [log10].",
     )
     pledge_upfront_busd: NonNegative = Field(
         0.0, description="Pledged money available at the start [billion USD] (S5 for Stargate)."
@@ -296,9 +335,7 @@ class LabSpec(Strict):
     def _known_chip_types(cls, value: dict[str, float]) -> dict[str, float]:
         for key in value:
             if key not in CHIP_TYPES:
-                raise ValueError(
-                    f"unknown chip type {key!r}; use one of {', '.join(CHIP_TYPES)}"
-                )
+                raise ValueError(f"unknown chip type {key!r}; use one of {', '.join(CHIP_TYPES)}")
         return value
 
 
@@ -310,66 +347,132 @@ def _default_labs() -> dict[str, LabSpec]:
         # P20: OpenAI compute power 0.6 GW (2024) -> 1.9 GW (2025); P29: ARR ~USD 6B end-2024;
         # S5: Stargate USD 100B at once and 500B over 4 years; funding besides Stargate: assumption.
         "openai": LabSpec(
-            nation=us, capital_busd=10, funding_busd_per_year=15, funding_growth=0.3,
-            revenue_busd_per_year=6, revenue_growth=2.0, power_gw=0.6,
-            installed_h100e={"h200": 300_000, "blackwell": 60_000}, researchers=600,
-            pledge_upfront_busd=100, pledge_busd=400, pledge_months=48,
+            nation=us,
+            capital_busd=10,
+            funding_busd_per_year=15,
+            funding_growth=0.3,
+            revenue_busd_per_year=6,
+            revenue_growth=2.0,
+            power_gw=0.6,
+            installed_h100e={"h200": 300_000, "blackwell": 60_000},
+            researchers=600,
+            pledge_upfront_busd=100,
+            pledge_busd=400,
+            pledge_months=48,
         ),
         # S21/S22: Colossus 100k GPUs (2024), USD 12B raised, 5B debt, 2B SpaceX; P20: 368 MW mid-2025.
         "xai": LabSpec(
-            nation=us, capital_busd=6, funding_busd_per_year=19, funding_growth=0.3,
-            revenue_busd_per_year=0.5, revenue_growth=1.5, power_gw=0.15,
-            installed_h100e={"h200": 100_000}, researchers=200,
+            nation=us,
+            capital_busd=6,
+            funding_busd_per_year=19,
+            funding_growth=0.3,
+            revenue_busd_per_year=0.5,
+            revenue_growth=1.5,
+            power_gw=0.15,
+            installed_h100e={"h200": 100_000},
+            researchers=200,
         ),
         # P27: Meta capex ~USD 71B (2025), S25: +70% after DeepSeek; P20: 319 MW largest site.
         "meta": LabSpec(
-            nation=us, open_weights=True, capital_busd=20, funding_busd_per_year=45,
-            funding_growth=0.3, revenue_busd_per_year=2, revenue_growth=0.8, power_gw=0.5,
-            installed_h100e={"h200": 330_000}, researchers=500,
+            nation=us,
+            open_weights=True,
+            capital_busd=20,
+            funding_busd_per_year=45,
+            funding_growth=0.3,
+            revenue_busd_per_year=2,
+            revenue_growth=0.8,
+            power_gw=0.5,
+            installed_h100e={"h200": 330_000},
+            researchers=500,
         ),
         # P27: Alphabet capex ~USD 92B (2025); P20: 927 MW largest site; TPUs counted as H100e.
         "google_deepmind": LabSpec(
-            nation=us, capital_busd=20, funding_busd_per_year=55, funding_growth=0.3,
-            revenue_busd_per_year=4, revenue_growth=1.0, power_gw=0.9,
-            installed_h100e={"h200": 550_000, "blackwell": 20_000}, researchers=900,
+            nation=us,
+            capital_busd=20,
+            funding_busd_per_year=55,
+            funding_growth=0.3,
+            revenue_busd_per_year=4,
+            revenue_growth=1.0,
+            power_gw=0.9,
+            installed_h100e={"h200": 550_000, "blackwell": 20_000},
+            researchers=900,
         ),
         # P29: run-rate ~USD 1B (end-2024) -> 9B (end-2025); P20: 819 MW mid-2025; P21.
         "anthropic": LabSpec(
-            nation=us, capital_busd=8, funding_busd_per_year=15, funding_growth=0.5,
-            revenue_busd_per_year=1, revenue_growth=2.5, power_gw=0.3,
-            installed_h100e={"h200": 200_000}, researchers=350,
+            nation=us,
+            capital_busd=8,
+            funding_busd_per_year=15,
+            funding_growth=0.5,
+            revenue_busd_per_year=1,
+            revenue_growth=2.5,
+            power_gw=0.3,
+            installed_h100e={"h200": 200_000},
+            researchers=350,
         ),
         # Rest of US AI training (Microsoft, Amazon in-house, others): P27 big-4 capex remainder
         # attributed to training; assumption.
         "us_other": LabSpec(
-            nation=us, capital_busd=20, funding_busd_per_year=40, funding_growth=0.2,
-            revenue_busd_per_year=5, revenue_growth=0.6, power_gw=0.8,
-            installed_h100e={"h200": 530_000}, researchers=1400,
+            nation=us,
+            capital_busd=20,
+            funding_busd_per_year=40,
+            funding_growth=0.2,
+            revenue_busd_per_year=5,
+            revenue_growth=0.6,
+            power_gw=0.8,
+            installed_h100e={"h200": 530_000},
+            researchers=1400,
         ),
         # S23: > USD 500M of hardware (~50k Hopper, SemiAnalysis); S16/P34 talent; P26.
         "deepseek": LabSpec(
-            nation=cn, open_weights=True, capital_busd=1.0, funding_busd_per_year=1.5,
-            funding_growth=0.5, revenue_busd_per_year=0.1, revenue_growth=1.0, power_gw=0.07,
-            installed_h100e={"h200": 30_000, "h20": 4_500}, researchers=150, algo_log10=0.0,
+            nation=cn,
+            open_weights=True,
+            capital_busd=1.0,
+            funding_busd_per_year=1.5,
+            funding_growth=0.5,
+            revenue_busd_per_year=0.1,
+            revenue_growth=1.0,
+            power_gw=0.07,
+            installed_h100e={"h200": 30_000, "h20": 4_500},
+            researchers=150,
+            algo_log10=0.0,
         ),
         # P28: Alibaba ~RMB 120B (USD 17B) capex a year; S18: Alibaba Cloud USD 22B revenue (the
         # AI share of it is what this lab counts: assumption 20%); S30: Qwen open weights.
         "alibaba": LabSpec(
-            nation=cn, open_weights=True, capital_busd=5, funding_busd_per_year=12,
-            funding_growth=0.3, revenue_busd_per_year=3, revenue_growth=0.6, power_gw=0.15,
-            installed_h100e={"h200": 60_000, "h20": 20_000, "ascend": 8_000}, researchers=300,
+            nation=cn,
+            open_weights=True,
+            capital_busd=5,
+            funding_busd_per_year=12,
+            funding_growth=0.3,
+            revenue_busd_per_year=3,
+            revenue_growth=0.6,
+            power_gw=0.15,
+            installed_h100e={"h200": 60_000, "h20": 20_000, "ascend": 8_000},
+            researchers=300,
         ),
         # P28: ByteDance ~RMB 150B (USD 21B) capex 2025.
         "bytedance": LabSpec(
-            nation=cn, capital_busd=6, funding_busd_per_year=15, funding_growth=0.3,
-            revenue_busd_per_year=2, revenue_growth=0.8, power_gw=0.2,
-            installed_h100e={"h200": 80_000, "h20": 30_000, "ascend": 8_000}, researchers=300,
+            nation=cn,
+            capital_busd=6,
+            funding_busd_per_year=15,
+            funding_growth=0.3,
+            revenue_busd_per_year=2,
+            revenue_growth=0.8,
+            power_gw=0.2,
+            installed_h100e={"h200": 80_000, "h20": 30_000, "ascend": 8_000},
+            researchers=300,
         ),
         # Rest of China (Tencent, Baidu, Moonshot, Zhipu, MiniMax, state labs): P28; assumption.
         "china_other": LabSpec(
-            nation=cn, capital_busd=6, funding_busd_per_year=14, funding_growth=0.3,
-            revenue_busd_per_year=2, revenue_growth=0.6, power_gw=0.25,
-            installed_h100e={"h200": 90_000, "h20": 40_000, "ascend": 20_000}, researchers=900,
+            nation=cn,
+            capital_busd=6,
+            funding_busd_per_year=14,
+            funding_growth=0.3,
+            revenue_busd_per_year=2,
+            revenue_growth=0.6,
+            power_gw=0.25,
+            installed_h100e={"h200": 90_000, "h20": 40_000, "ascend": 20_000},
+            researchers=900,
         ),
     }
 
@@ -488,8 +591,7 @@ class Behaviour(Strict):
     )
     chip_lead_months: Positive = Field(
         3.0,
-        description="Months of queued power a lab counts on when ordering chips [months] "
-        "(assumption).",
+        description="Months of queued power a lab counts on when ordering chips [months] (assumption).",
     )
 
 
@@ -501,9 +603,7 @@ class Migration(Strict):
         description="Share of a pool that moves a month at one unit of attractiveness gap "
         "[fraction/month] (assumption; P33: US share 59% -> 42% over 2019-2022).",
     )
-    pay_gap_log: float = Field(
-        0.7, description="US pay premium over China [log ratio] (assumption)."
-    )
+    pay_gap_log: float = Field(0.7, description="US pay premium over China [log ratio] (assumption).")
     home_bias: NonNegative = Field(
         2.0,
         description="Attractiveness a researcher attaches to staying home [log units] "
@@ -511,8 +611,7 @@ class Migration(Strict):
     )
     visa_cost_scale_kusd: Positive = Field(
         300.0,
-        description="Visa cost that cancels one log unit of attractiveness [thousand USD] "
-        "(assumption).",
+        description="Visa cost that cancels one log unit of attractiveness [thousand USD] (assumption).",
     )
 
 
@@ -520,9 +619,12 @@ def _us_nation() -> NationWorld:
     return NationWorld(
         # P17: US adds ~49-64 GW/yr of generation; P18: slow interconnection; AI share: calibrated
         # on S7 (> 5 GW under development for OpenAI by mid-2025).
-        ai_power_build_gw=0.4, ai_power_build_growth=0.3,
+        ai_power_build_gw=0.4,
+        ai_power_build_growth=0.3,
         # P33: ~42% of top-tier researchers work in the US; pool: assumption.
-        researchers=6_000, researcher_cost_musd=1.5, foreign_share=0.5,
+        researchers=6_000,
+        researcher_cost_musd=1.5,
+        foreign_share=0.5,
         # P32: US share of top-tier undergraduates 20% -> 18% (2019-2022): slow home growth
         researcher_growth=0.03,
     )
@@ -531,8 +633,11 @@ def _us_nation() -> NationWorld:
 def _china_nation() -> NationWorld:
     return NationWorld(
         # P17: China adds ~430-540 GW/yr; S10: more energy than the US every year since 2010.
-        ai_power_build_gw=1.5, ai_power_build_growth=0.35,
-        researchers=5_000, researcher_cost_musd=0.4, foreign_share=0.0,
+        ai_power_build_gw=1.5,
+        ai_power_build_growth=0.35,
+        researchers=5_000,
+        researcher_cost_musd=0.4,
+        foreign_share=0.0,
         # P32: China's share of top-tier undergraduates 29% -> 47% (2019-2022); S15
         researcher_growth=0.10,
         # S26: thousands of regional data centres with idle capacity; size: assumption.
@@ -554,13 +659,6 @@ class World(Strict):
     science: Science = Field(default_factory=Science, description="Capability formation.")
     behaviour: Behaviour = Field(default_factory=Behaviour, description="Lab budget rules.")
     migration: Migration = Field(default_factory=Migration, description="Talent flows.")
-
-    @model_validator(mode="after")
-    def _labs_in_both_nations(self) -> World:
-        for nation in NATIONS:
-            if not any(lab.nation == nation for lab in self.labs.values()):
-                raise ValueError(f"world.labs has no lab in {nation}; add at least one")
-        return self
 
 
 # --------------------------------------------------------------------------- policy
@@ -635,8 +733,7 @@ class ChinaPolicy(Strict):
     )
     compute_network_share: Probability = Field(
         0.5,
-        description="Share of idle regional capacity the network makes usable [fraction] "
-        "(assumption).",
+        description="Share of idle regional capacity the network makes usable [fraction] (assumption).",
     )
     block_when_domestic_share: Probability | None = Field(
         None,
@@ -689,7 +786,7 @@ class PolicyEvent(Strict):
 class Uniform(Strict):
     """Uniform on [low, high]."""
 
-    dist: Literal["uniform"]
+    dist: Literal["uniform"] = Field(description="Distribution family.")
     low: float = Field(description="Lower bound [unit of the parameter].")
     high: float = Field(description="Upper bound [unit of the parameter].")
 
@@ -703,7 +800,7 @@ class Uniform(Strict):
 class Normal(Strict):
     """Normal, optionally truncated to [low, high] by clipping."""
 
-    dist: Literal["normal"]
+    dist: Literal["normal"] = Field(description="Distribution family.")
     mean: float = Field(description="Mean [unit of the parameter].")
     sd: Positive = Field(description="Standard deviation [unit of the parameter].")
     low: float | None = Field(None, description="Clip below [unit of the parameter].")
@@ -713,7 +810,7 @@ class Normal(Strict):
 class LogNormal(Strict):
     """Log-normal given by its median and the sd of its log."""
 
-    dist: Literal["lognormal"]
+    dist: Literal["lognormal"] = Field(description="Distribution family.")
     median: Positive = Field(description="Median [unit of the parameter].")
     sigma: Positive = Field(description="Standard deviation of the natural log [-].")
 
@@ -721,7 +818,7 @@ class LogNormal(Strict):
 class Triangular(Strict):
     """Triangular on [low, high] with its mode."""
 
-    dist: Literal["triangular"]
+    dist: Literal["triangular"] = Field(description="Distribution family.")
     low: float = Field(description="Lower bound [unit of the parameter].")
     mode: float = Field(description="Most likely value [unit of the parameter].")
     high: float = Field(description="Upper bound [unit of the parameter].")
@@ -736,13 +833,11 @@ class Triangular(Strict):
 class Fixed(Strict):
     """A fixed value (switches an uncertainty off)."""
 
-    dist: Literal["fixed"]
+    dist: Literal["fixed"] = Field(description="Distribution family.")
     value: float = Field(description="The value [unit of the parameter].")
 
 
-Distribution = Annotated[
-    Uniform | Normal | LogNormal | Triangular | Fixed, Field(discriminator="dist")
-]
+Distribution = Annotated[Uniform | Normal | LogNormal | Triangular | Fixed, Field(discriminator="dist")]
 
 
 # --------------------------------------------------------------------------- scenario
@@ -751,9 +846,7 @@ Distribution = Annotated[
 class Scenario(Strict):
     """A scenario file."""
 
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", json_schema_extra={"title": "sim scenario"}
-    )
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra={"title": "sim scenario"})
 
     name: str = Field(description="Short name, used in results.")
     description: str = Field("", description="What the scenario represents.")
@@ -767,13 +860,10 @@ class Scenario(Strict):
     policy: PolicyBlock = Field(
         default_factory=PolicyBlock, description="The policy under study and when it starts."
     )
-    timeline: list[PolicyEvent] = Field(
-        default_factory=list, description="Further dated policy events."
-    )
+    timeline: list[PolicyEvent] = Field(default_factory=list, description="Further dated policy events.")
     uncertainties: dict[str, Distribution] = Field(
         default_factory=dict,
-        description="Distributions of uncertain parameters keyed by dotted path "
-        "(world.… or policy.…).",
+        description="Distributions of uncertain parameters keyed by dotted path (world.… or policy.…).",
     )
 
     @field_validator("uncertainties")
@@ -786,9 +876,7 @@ class Scenario(Strict):
             elif parts[0] == "policy":
                 _check_path(PolicyState, parts[1:], path, numeric=True)
             else:
-                raise ValueError(
-                    f"uncertainty {path!r} must start with 'world.' or 'policy.'"
-                )
+                raise ValueError(f"uncertainty {path!r} must start with 'world.' or 'policy.'")
         return value
 
     @model_validator(mode="after")
@@ -813,9 +901,7 @@ class Scenario(Strict):
 
     def policy_patch(self) -> dict[str, Any]:
         """The policy fields this scenario sets explicitly, as dotted paths (without 'effective')."""
-        return {
-            k: v for k, v in flatten(_explicit(self.policy)).items() if k != "effective"
-        }
+        return {k: v for k, v in flatten(_explicit(self.policy)).items() if k != "effective"}
 
 
 def _explicit(model: BaseModel) -> dict[str, Any]:
@@ -940,7 +1026,9 @@ def read_yaml(path: Path) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(path, where, f"YAML syntax: {problem}", "fix the YAML syntax there") from None
+        raise ScenarioError(
+            path, where, f"YAML syntax: {problem}", "fix the YAML syntax there"
+        ) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -981,7 +1069,10 @@ def parse_set(assignments: list[str] | tuple[str, ...]) -> dict[str, Any]:
     for item in assignments:
         if "=" not in item:
             raise ScenarioError(
-                None, item, "--set needs path=value", "write e.g. --set policy.us.export.h200.cap_units=500000"
+                None,
+                item,
+                "--set needs path=value",
+                "write e.g. --set policy.us.export.h200.cap_units=500000",
             )
         path, _, text = item.partition("=")
         path = path.strip()
@@ -995,7 +1086,11 @@ def parse_set(assignments: list[str] | tuple[str, ...]) -> dict[str, Any]:
 
 
 def _format_loc(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if not (isinstance(p, str) and p in {"uniform", "normal", "lognormal", "triangular", "fixed"})]
+    parts = [
+        str(p)
+        for p in loc
+        if not (isinstance(p, str) and p in {"uniform", "normal", "lognormal", "triangular", "fixed"})
+    ]
     return ".".join(parts)
 
 
@@ -1015,7 +1110,13 @@ def _fix_for(err: dict[str, Any]) -> str:
 
 
 def validate_dict(data: dict[str, Any], source: Path | None) -> Scenario:
-    """Validate a merged scenario dict, turning pydantic errors into one ScenarioError."""
+    """Validate a merged scenario dict, turning pydantic errors into one ScenarioError.
+
+    The given `world:` is merged over the default world first, so a file or `--set` can change
+    one field of a nation, a chip or a lab without restating the rest.
+    """
+    if isinstance(data.get("world"), dict):
+        data = {**data, "world": deep_merge(World().model_dump(), data["world"])}
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -1026,9 +1127,7 @@ def validate_dict(data: dict[str, Any], source: Path | None) -> Scenario:
         raise ScenarioError(source, loc or None, msg + more, _fix_for(err)) from None
 
 
-def load_scenario(
-    path: str | Path, overrides: dict[str, Any] | None = None
-) -> Scenario:
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """Load, merge `extends:`, apply dotted-path overrides and validate a scenario file."""
     path = Path(path)
     raw = resolve_raw(path)
@@ -1037,7 +1136,9 @@ def load_scenario(
             top = key.split(".")[0]
             if top not in Scenario.model_fields:
                 raise ScenarioError(
-                    path, key, f"--set: no top-level field {top!r}",
+                    path,
+                    key,
+                    f"--set: no top-level field {top!r}",
                     f"start the path with one of {', '.join(Scenario.model_fields)}",
                 )
         raw = apply_paths(raw, overrides)

@@ -1,0 +1,165 @@
+"""The command line end to end, and its handling of bad input."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from support import SCENARIOS
+
+from sim.cli import main
+from sim.metrics import OUTCOMES
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_run_writes_the_results_folder(tmp_path):
+    out = tmp_path / "res"
+    result = invoke("run", SCENARIOS / "loosen_h200.yaml", "--runs", 30, "--seed", 5, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "lag" in result.output and "P(parity" in result.output and "2030-12" in result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert list(summary) == sorted(
+        ["scenario", "runs", "seed", "sim_version", "scenario_sha256", "outcomes", "probabilities"]
+    )
+    assert summary["runs"] == 30 and summary["seed"] == 5 and summary["scenario"] == "loosen_h200"
+    years = [f"{y}-12" for y in range(2025, 2031)]
+    for name in (
+        "capability_lag_months",
+        "china_compute_share",
+        "china_chip_imports_h100e",
+        "china_chip_imports_legal_h100e",
+        "china_chip_imports_smuggled_h100e",
+        "china_domestic_chips_h100e",
+        "us_ai_power_gw",
+        "china_ai_power_gw",
+        "us_frontier_capability",
+        "china_frontier_capability",
+    ):
+        assert list(summary["outcomes"][name]) == years
+        assert set(summary["outcomes"][name]["2028-12"]) == {
+            "mean",
+            "p5",
+            "p25",
+            "p50",
+            "p75",
+            "p95",
+        }
+    assert list(summary["probabilities"]["china_parity_by"]) == years
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert len(runs) == 30 and "capability_lag_months@2028-12" in runs.columns
+    assert "world.science.distill_rate" in runs.columns
+    monthly = pd.read_parquet(out / "monthly.parquet")
+    assert set(monthly["outcome"]) >= {"capability_lag_months", "china_compute_share"}
+    for png in (
+        "lag_fan.png",
+        "compute_share_fan.png",
+        "lag_distribution.png",
+        "china_compute_sources.png",
+    ):
+        assert (out / png).read_bytes()[:4] == b"\x89PNG"
+    assert (out / "scenario.yaml").exists() and (out / "manifest.json").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_set_override_changes_the_run(tmp_path):
+    a = invoke(
+        "run", SCENARIOS / "loosen_h200.yaml", "--runs", 20, "--out", tmp_path / "a", "--no-plots"
+    )
+    b = invoke(
+        "run",
+        SCENARIOS / "loosen_h200.yaml",
+        "--runs",
+        20,
+        "--out",
+        tmp_path / "b",
+        "--no-plots",
+        "--set",
+        "policy.us.export.h200.cap_units=0",
+    )
+    assert a.exit_code == b.exit_code == 0
+    sa = json.loads((tmp_path / "a" / "summary.json").read_text())
+    sb = json.loads((tmp_path / "b" / "summary.json").read_text())
+    key = ("china_chip_imports_legal_h100e", "2026-12", "p50")
+    assert sb["outcomes"][key[0]][key[1]][key[2]] < sa["outcomes"][key[0]][key[1]][key[2]]
+
+
+def test_compare_writes_paired_differences(tmp_path):
+    out = tmp_path / "cmp"
+    result = invoke(
+        "compare",
+        SCENARIOS / "baseline.yaml",
+        SCENARIOS / "no_distillation.yaml",
+        "--runs",
+        20,
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads((out / "comparison.json").read_text())
+    lag = body["outcomes"]["capability_lag_months"]["2028-12"]
+    assert set(lag) == {"mean", "p5", "p50", "p95"}
+    assert lag["p5"] > 0  # no distillation widens the gap in every paired draw's bulk
+    assert body["a"]["scenario"] == "baseline" and body["b"]["scenario"] == "no_distillation"
+
+
+def test_validate_good_and_bad(tmp_path):
+    ok = invoke("validate", *sorted(SCENARIOS.glob("*.yaml")))
+    assert ok.exit_code == 0 and ok.output.count("ok:") == len(list(SCENARIOS.glob("*.yaml")))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nrun: {runs: -3}\n")
+    result = CliRunner().invoke(main, ["validate", str(bad)])
+    assert result.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "expected"),
+    [
+        ("name: x\nrun: {runs: 3\n", [], "YAML syntax"),
+        ("name: x\nworld: {sience: 1}\n", [], "world.sience"),
+        ("name: x\nrun: {start: 2025-13}\n", [], "run.start"),
+        ("name: x\n", ["--set", "policy.us.export.h200.cap_units=-5"], "cap_units"),
+        ("name: x\n", ["--set", "nonsense"], "path=value"),
+        ("name: x\nextends: missing.yaml\n", [], "extends"),
+    ],
+)
+def test_bad_input_exits_2_without_traceback_or_results(tmp_path, content, args, expected):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(content)
+    out = tmp_path / "res"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "run", str(bad), "--runs", "3", "--out", str(out), *args],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert expected in proc.stderr and "fix:" in proc.stderr
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [bad]
+
+
+def test_schema_command_writes_json(tmp_path):
+    out = tmp_path / "schema.json"
+    assert invoke("schema", "--out", out).exit_code == 0
+    assert json.loads(out.read_text())["title"] == "sim scenario"
+
+
+def test_outcome_names_are_stable():
+    for name in (
+        "capability_lag_months",
+        "china_compute_share",
+        "china_chip_imports_h100e",
+        "china_chip_imports_legal_h100e",
+        "china_chip_imports_smuggled_h100e",
+        "china_domestic_chips_h100e",
+        "us_ai_power_gw",
+        "china_ai_power_gw",
+        "us_frontier_capability",
+        "china_frontier_capability",
+    ):
+        assert name in OUTCOMES

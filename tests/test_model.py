@@ -1,0 +1,86 @@
+"""Model behaviour: policy timing, reactive rules, power limits, the compute network."""
+
+import numpy as np
+from support import SCENARIOS
+
+from sim import load_scenario
+from sim.model import RaceModel
+from sim.scenario import month_index
+
+
+def run(name="baseline", runs=20, **overrides):
+    sc = load_scenario(SCENARIOS / f"{name}.yaml", {"run.runs": runs, "run.seed": 3, **overrides})
+    model = RaceModel(sc)
+    return model, model.run()
+
+
+def month(label, start="2025-01"):
+    return month_index(label) - month_index(start)
+
+
+def test_history_events_switch_h20_off_and_on():
+    _, s = run()
+    h20 = s["china_h20_imports_units"]
+    # April-June 2025: licence requirement (S20); from July: sales resume
+    assert np.all(h20[month("2025-05") : month("2025-07")] == 0.0)
+    assert np.all(h20[month("2025-08")] > 0.0)
+
+
+def test_timeline_event_applies_from_its_date():
+    sc = load_scenario(SCENARIOS / "loosen_h200.yaml", {"run.runs": 10})
+    data = sc.model_dump(mode="json")
+    data["timeline"] = [{"date": "2027-06", "set": {"us.export.h200.allowed": False}}]
+    from sim.scenario import scenario_from_dict
+
+    model = RaceModel(scenario_from_dict(data))
+    assert model.policy_at(month_index("2027-05"))["us.export.h200.allowed"] == 1.0
+    assert model.policy_at(month_index("2027-06"))["us.export.h200.allowed"] == 0.0
+    s = model.run()
+    legal = s["china_chip_imports_legal_h100e"]
+    assert legal[month("2027-03")].min() > 1000
+    # only the H20 (0.15 H100e, half blocked) remains legal after the ban, and buyers turn to it
+    assert np.median(legal[month("2027-08")]) < 0.5 * np.median(legal[month("2027-03")])
+    h20 = s["china_h20_imports_units"]
+    assert np.median(h20[month("2027-08")]) > np.median(h20[month("2027-03")])
+
+
+def test_reactive_us_tightening_stops_legal_exports():
+    _, loose = run("loosen_h200")
+    _, react = run("loosen_h200", **{"policy.us.tighten_below_lag_months": 100.0})
+    t = month("2027-12")
+    assert np.all(react["china_chip_imports_legal_h100e"][t] == 0.0)
+    assert np.all(loose["china_chip_imports_legal_h100e"][t] > 0.0)
+
+
+def test_reactive_china_block_stops_nvidia_imports():
+    _, react = run("loosen_h200", **{"policy.china.block_when_domestic_share": 0.0})
+    assert np.all(react["china_chip_imports_h100e"][month("2026-06") :] == 0.0)
+
+
+def test_compute_network_lends_china_compute():
+    base, _ = run()
+    pooled, _ = run(**{"policy.china.compute_network_date": "2026-01"})
+    cn_base = sum(lab.deployed for lab in base.labs_of("china"))
+    cn_pooled = sum(lab.deployed for lab in pooled.labs_of("china"))
+    assert np.all(cn_pooled > cn_base)
+
+
+def test_labs_never_run_more_chips_than_power_allows_for_long():
+    model, _ = run("open_blackwell")
+    for lab in model.labs:
+        # chips bought are limited by power in sight; idle chips stay a small share
+        need = lab.power_need_kw() * 1e-6
+        assert np.all(need <= 1.5 * (lab.power_gw + model.nations[lab.nation].queue[lab.key]))
+
+
+def test_tighter_power_slows_us_power():
+    _, s_slow = run(**{"world.us.ai_power_build_gw": 0.1})
+    _, s_base = run()
+    t = month("2027-12")
+    assert np.all(s_slow["us_ai_power_gw"][t] < s_base["us_ai_power_gw"][t])
+    assert np.median(s_slow["capability_lag_months"][t]) < np.median(s_base["capability_lag_months"][t])
+
+
+def test_customs_block_zeroes_legal_imports_of_that_type():
+    _, s = run(**{"policy.china.customs.h20": 1.0})
+    assert np.all(s["china_h20_imports_units"][month("2026-01") :] == 0.0)
