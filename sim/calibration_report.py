@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 import yaml
-from pydantic import ValidationError
 
 from sim.calibration import CalibrationResult, triangular_summary
 from sim.calibration_targets import normalised_error, passes, target_dump
+from sim.errors import ScenarioError
 from sim.results import sim_version
-from sim.scenario import Scenario, apply_paths, month_index, month_label
+from sim.scenario import apply_paths, month_index, month_label, validate_dict
 
 #: Outcomes, statistics and year-ends pinned by the regression baselines.
 BASELINE_OUTCOMES = ("capability_lag_months", "china_compute_share")
@@ -151,8 +151,8 @@ def _partial_world(priors: list[Any], theta: np.ndarray) -> tuple[dict[str, Any]
         rel = p.path.removeprefix("world.")
         trial = apply_paths(world, {rel: float(v)})
         try:
-            Scenario.model_validate({"name": "check", "world": trial})
-        except ValidationError:
+            validate_dict({"name": "check", "world": trial}, None)
+        except ScenarioError:
             skipped.append(p.path)
             continue
         world = trial

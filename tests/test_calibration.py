@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from sim.calibration import (
+    PREDICTIVE_RUNS,
     Evaluator,
     abc_posterior,
     evaluate_scenario,
@@ -46,9 +47,12 @@ def test_normalised_error_by_kind():
 
 
 def test_every_target_is_met_by_the_calibrated_baseline():
-    """The shipped baseline (posterior draws, 200 runs) meets every fitted target."""
+    """The shipped baseline (posterior draws) meets every fitted target.
+
+    Runs and seed are those of the fit report's "as shipped" column, so this reproduces it.
+    """
     targets = load_targets(CAL / "targets.yaml")
-    values = evaluate_scenario(BASELINE, targets, runs=200, seed=11)
+    values = evaluate_scenario(BASELINE, targets, runs=PREDICTIVE_RUNS, seed=REPORT["seed"])
     report = []
     for t in targets:
         med = float(np.median(values[t.id]))

@@ -279,8 +279,14 @@ def test_parameter_reference_is_current():
 def test_readme_scenario_example_is_valid(tmp_path):
     text = (ROOT / "README.md").read_text()
     block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
-    (tmp_path / "baseline.yaml").write_text((ROOT / "scenarios" / "baseline.yaml").read_text())
-    path = tmp_path / "my.yaml"
+    # the baseline extends ../calibration/calibrated.yaml (issue 3): copy both
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "calibration").mkdir()
+    (tmp_path / "calibration" / "calibrated.yaml").write_text(
+        (ROOT / "calibration" / "calibrated.yaml").read_text())
+    (tmp_path / "scenarios" / "baseline.yaml").write_text(
+        (ROOT / "scenarios" / "baseline.yaml").read_text())
+    path = tmp_path / "scenarios" / "my.yaml"
     path.write_text(block)
     sc = load_scenario(path)
     assert sc.policy.us.export.h200.cap_units == 890000
