@@ -155,3 +155,30 @@ def test_sim_calibrate_bad_input_exits_2_and_writes_nothing(tmp_path):
     assert "Traceback" not in proc.stderr
     assert "priors.yaml" in proc.stderr and "world.huawei.wafers_2025" in proc.stderr
     assert not out.exists()
+
+
+def test_sim_calibrate_end_to_end_on_a_small_budget(tmp_path):
+    """The command writes every output, and the baseline can extend what it wrote."""
+    from click.testing import CliRunner
+
+    from sim import load_scenario
+    from sim.cli import main
+
+    (tmp_path / "scenarios").mkdir()
+    baseline = tmp_path / "scenarios" / "baseline.yaml"
+    baseline.write_text(BASELINE.read_text())
+    out = tmp_path / "calibration"
+    result = CliRunner().invoke(main, [
+        "calibrate", "--baseline", str(baseline), "--out", str(out), "--runs", "10",
+        "--abc-runs", "200", "--max-evals", "3",
+        "--targets", str(CAL / "targets.yaml"), "--priors", str(CAL / "priors.yaml")])
+    assert result.exit_code == 0, result.output
+    for name in ("calibrated.yaml", "fit_report.md", "fit_report.json", "fit.png"):
+        assert (out / name).stat().st_size > 0, name
+    report = json.loads((out / "fit_report.json").read_text())
+    assert report["provenance"]["targets_sha256"] == file_sha256(CAL / "targets.yaml")
+    assert [r["id"] for r in report["targets"]] == [t.id for t in load_targets(CAL / "targets.yaml")]
+    sc = load_scenario(baseline)
+    priors = load_priors(CAL / "priors.yaml")
+    assert {p.path for p in priors} <= set(sc.uncertainties)
+    assert sc.world.huawei.wafers_2025 == pytest.approx(report["point_fit"]["world.huawei.wafers_2025"])
