@@ -80,6 +80,9 @@ def file_sha256(path: Path) -> str:
 def baseline_raw(baseline: Path, calibrated: Path | None) -> dict[str, Any]:
     """Read the baseline's YAML mapping without the ``extends:`` of the calibrated file.
 
+    The parent is dropped when it is `calibrated` or any file named ``calibrated.yaml`` (so a
+    fit can be written to a scratch folder while the baseline extends the shipped one).
+
     Raises:
         ScenarioError: if the baseline extends any other file (its fit would depend on it).
     """
@@ -87,7 +90,9 @@ def baseline_raw(baseline: Path, calibrated: Path | None) -> dict[str, Any]:
     parent = raw.pop("extends", None)
     if parent is None:
         return raw
-    if calibrated is None or (baseline.parent / parent).resolve() != calibrated.resolve():
+    target = (baseline.parent / str(parent)).resolve()
+    if target.name != "calibrated.yaml" and (calibrated is None
+                                             or target != Path(calibrated).resolve()):
         raise ScenarioError(
             baseline, "extends", f"the baseline extends {parent}, not the calibrated file",
             "let the baseline extend only ../calibration/calibrated.yaml, or nothing",

@@ -311,14 +311,18 @@ def schema(out: str) -> None:
 @click.option("--abc-runs", type=click.IntRange(min=100), default=20000, show_default=True,
               help="Prior draws of the ABC step (one run each).")
 @click.option("--max-evals", type=click.IntRange(min=1), default=100, show_default=True,
-              help="Loss evaluations of the optimiser (L-BFGS-B may overrun by a line search).")
+              help="Most loss evaluations of the optimiser.")
 @click.option("--refresh-baselines", is_flag=True,
               help="Do not fit: rewrite tests/baselines/*.json from the current calibrated "
               "scenarios (after a deliberate model change).")
 @handle_errors
 def calibrate(targets_path: str, priors_path: str, baseline: str, out_dir: str, runs: int,
               seed: int, abc_runs: int, max_evals: int, refresh_baselines: bool) -> None:
-    """Fit the free parameters to the targets and write calibration/calibrated.yaml."""
+    """Fit the free parameters to the targets and write calibration/calibrated.yaml.
+
+    Run it from the repository root (the default paths are relative). It prints its progress,
+    the fit table, and writes calibrated.yaml, fit_report.md, fit_report.json and fit.png.
+    """
     import time
 
     from sim import calibration, calibration_report
