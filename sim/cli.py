@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -354,6 +355,412 @@ def calibrate(targets_path: str, priors_path: str, baseline: str, out_dir: str, 
     console.print(table)
     console.print("wrote " + ", ".join(str(p) for p in written)
                   + f"  ({time.perf_counter() - began:.0f} s)")
+
+
+# --------------------------------------------------------------------------- policy analysis
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="PATH[=VALUES]",
+    help="Lever to sweep, a dotted path as for --set. Once for a curve, twice for heat maps. "
+    "Values inline (PATH=v1,v2 or PATH=lo:hi:n) or from --values/--range.",
+)
+@click.option("--values", metavar="V1,V2,...", help="Values of the --param given without them.")
+@click.option("--range", "range_", metavar="LO:HI:N", help="N values from LO to HI, e.g. 0:2000000:9.")
+@click.option(
+    "--runs", type=click.IntRange(min=1), help="Runs per value [default: the file's run.runs]."
+)
+@click.option("--seed", type=click.IntRange(min=0), help="Seed of every value [default: the file's].")
+@click.option("--year", metavar="YYYY-12", help="Year-end of the table and plots [default: 2028-12].")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Results folder [default: results/<name>-sweep-<time>].",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=5000,
+    show_default=True,
+    help="Runs stepped together; never changes a number.",
+)
+@click.option(
+    "--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a field at every value."
+)
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@handle_errors
+def sweep(
+    scenario: str,
+    params: tuple[str, ...],
+    values: str | None,
+    range_: str | None,
+    runs: int | None,
+    seed: int | None,
+    year: str | None,
+    out: str | None,
+    chunk_size: int,
+    sets: tuple[str, ...],
+    no_plots: bool,
+) -> None:
+    """Sweep one or two levers of SCENARIO, every value on the same random draws."""
+    from sim.analysis import default_year_end, parse_year_end
+    from sim.results import default_out
+    from sim.scenario import parse_set
+    from sim.sweep import build_points, parse_axes, run_sweep, write_sweep
+
+    axes = parse_axes(params, values, range_)
+    points = build_points(scenario, axes, runs, seed, parse_set(sets))
+    sc = points[0].scenario
+    year = parse_year_end(year, sc) if year else default_year_end(sc)
+    total = sum(pt.scenario.run.runs for pt in points)
+    with progress_bar() as bar:
+        task = bar.add_task(f"{sc.name}: {len(points)} values", total=total)
+        result = run_sweep(
+            points,
+            axes,
+            chunk_size=chunk_size,
+            progress=lambda done, _t: bar.update(task, completed=done),
+        )
+    target = Path(out) if out else default_out("sweep", sc.name)
+    write_sweep(result, target, year, plots=not no_plots, command="sim sweep " + " ".join(sys.argv[2:]))
+    console.print(sweep_table(result, year) if len(axes) == 1 else sweep_grid(result, year))
+    if len(result.points) > 1 and not result.has_effect():
+        err_console.print(
+            f"[yellow]warning:[/] no outcome changed in any run across the values: the lever has no "
+            f"effect in {sc.name} (is it switched on, e.g. policy.us.export.h200.allowed?)",
+            highlight=False,
+        )
+    console.print(f"results: {target}  ({result.wall_time_s:.1f} s for {total:,} runs)")
+
+
+def label(path: str) -> str:
+    """'path [unit]' of a scenario parameter, escaped so rich shows the brackets."""
+    from sim.analysis import parameter_label
+
+    return escape(parameter_label(path))
+
+
+def lever(value: float) -> str:
+    """A lever value for tables: 890,000 or 0.25."""
+    return f"{value:,.0f}" if value == int(value) and abs(value) >= 1000 else f"{value:.4g}"
+
+
+def sweep_table(result: Any, year: str) -> Table:
+    """One row per lever value: median and 90% interval of the headline outcomes, P(parity)."""
+    from sim.metrics import HEADLINE
+
+    path = result.paths[0]
+    stats = result.stats_table().query("year_end == @year").set_index(["point", "outcome"])
+    parity = result.parity_table().query("year_end == @year").set_index("point")["p_parity"]
+
+    def cell(point: int, name: str) -> str:
+        s = stats.loc[(point, name)]
+        return f"{fmt(s['p50'], name)}\n[dim]{fmt(s['p5'], name)}–{fmt(s['p95'], name)}[/]"
+
+    table = Table(
+        title=f"{result.scenario.name} at {year}: {result.runs:,} runs per value on the same draws, "
+        f"seed {result.seed} — median, 90% interval below",
+        title_justify="left",
+    )
+    table.add_column(label(path).replace(" \\[", "\n\\["), justify="right")
+    for name in HEADLINE:
+        short, unit = SHORT.get(name, (name, ""))
+        table.add_column(f"{short}\n({unit})", justify="right")
+    table.add_column(f"P(parity\nby {year})", justify="right")
+    for i, pt in enumerate(result.points):
+        table.add_row(lever(pt.values[path]), *[cell(i, n) for n in HEADLINE], f"{parity[i]:.1%}")
+    return table
+
+
+def sweep_grid(result: Any, year: str) -> Table:
+    """Two levers: median lag and P(parity) in a grid (rows: first lever, columns: second)."""
+    rows, cols = result.paths
+    lag = result.stats_table().query("year_end == @year and outcome == 'capability_lag_months'")
+    lag = lag.set_index([rows, cols])["p50"]
+    parity = result.parity_table().query("year_end == @year").set_index([rows, cols])["p_parity"]
+    table = Table(
+        title=f"{result.scenario.name} at {year}: median lag \\[months] / P(parity by then); "
+        f"{result.runs:,} runs per point on the same draws, seed {result.seed}",
+        title_justify="left",
+    )
+    table.add_column(f"{label(rows)}\n↓  {label(cols)} →")
+    for c in result.axes[1].values:
+        table.add_column(lever(c), justify="right")
+    for r in result.axes[0].values:
+        table.add_row(
+            lever(r), *[f"{lag[(r, c)]:.1f} / {parity[(r, c)]:.0%}" for c in result.axes[1].values]
+        )
+    return table
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--outcome",
+    "outcome_ref",
+    required=True,
+    metavar="NAME@YYYY-12",
+    help="The outcome to explain, e.g. capability_lag_months@2028-12.",
+)
+@click.option(
+    "--samples",
+    type=int,
+    help="Base sample size N, a power of two; the model runs N x (uncertainties + 3) times "
+    "[default: 1024].",
+)
+@click.option("--seed", type=click.IntRange(min=0), help="Seed [default: the file's run.seed].")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Results folder [default: results/<name>-sensitivity-<time>].",
+)
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override any field.")
+@click.option("--no-plots", is_flag=True, help="Skip the bar chart.")
+@handle_errors
+def sensitivity(
+    scenario: str,
+    outcome_ref: str,
+    samples: int | None,
+    seed: int | None,
+    out: str | None,
+    sets: tuple[str, ...],
+    no_plots: bool,
+) -> None:
+    """Sobol indices (SALib) of an outcome over SCENARIO's declared uncertainties."""
+    import time
+
+    from sim.analysis import check_in_horizon, parse_outcome_ref
+    from sim.results import default_out
+    from sim.sensitivity import (
+        DEFAULT_SAMPLES,
+        ModelEvaluator,
+        check_samples,
+        sobol_indices,
+        write_sensitivity,
+    )
+
+    ref = parse_outcome_ref(outcome_ref)
+    samples = DEFAULT_SAMPLES if samples is None else samples
+    check_samples(samples)
+    sc = load(scenario, None, seed, sets)
+    check_in_horizon(ref, sc)
+    evaluator = ModelEvaluator(sc, ref, sc.run.seed)
+    began = time.perf_counter()
+    with progress_bar() as bar:
+        task = bar.add_task(f"{sc.name}: Sobol design", total=samples * (len(evaluator.names) + 2))
+        evaluator.progress = lambda done, _t: bar.update(task, completed=done)
+        result = sobol_indices(evaluator.names, evaluator, samples, sc.run.seed)
+    wall = time.perf_counter() - began
+    target = Path(out) if out else default_out("sensitivity", sc.name)
+    write_sensitivity(
+        result,
+        evaluator,
+        target,
+        plots=not no_plots,
+        command="sim sensitivity " + " ".join(sys.argv[2:]),
+        wall_time_s=wall,
+    )
+    console.print(sensitivity_table(result, evaluator))
+    console.print(
+        f"First-order indices sum to {result.S1.sum():.2f}; the remaining "
+        f"{max(0.0, 1 - result.S1.sum()):.2f} of the variance comes from interactions."
+    )
+    console.print(f"results: {target}  ({wall:.1f} s for {result.evaluations:,} runs)")
+
+
+def sensitivity_table(result: Any, evaluator: Any) -> Table:
+    """Factors ranked by total Sobol index, with first-order index and 95% intervals."""
+    from sim.sensitivity import CHANCE
+
+    ref = evaluator.ref
+    table = Table(
+        title=f"Sobol indices of {ref.key} \\[{ref.unit}] in {evaluator.scenario.name}: "
+        f"N = {result.samples}, {result.evaluations:,} runs, seed {evaluator.seed} — "
+        "share of variance ± 95% interval",
+        title_justify="left",
+    )
+    table.add_column("rank", justify="right")
+    table.add_column("uncertainty \\[unit]")
+    table.add_column("total (ST)", justify="right")
+    table.add_column("first order (S1)", justify="right")
+    for row in result.table().itertuples(index=False):
+        name = CHANCE if row.factor == CHANCE else label(row.factor)
+        table.add_row(
+            str(row.rank), name, f"{row.ST:.3f} ± {row.ST_conf:.3f}", f"{row.S1:.3f} ± {row.S1_conf:.3f}"
+        )
+    return table
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--where",
+    required=True,
+    metavar='"NAME@YYYY-12 OP NUMBER"',
+    help='The runs of interest, e.g. "capability_lag_months@2028-12 <= 3" (OP: <, <=, >, >=, ==, !=).',
+)
+@click.option("--runs", type=click.IntRange(min=1), help="Runs of the ensemble [default: 5000].")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed [default: the file's run.seed].")
+@click.option(
+    "--max-boxes",
+    type=click.IntRange(1, 10),
+    default=3,
+    show_default=True,
+    help="Most boxes to look for.",
+)
+@click.option(
+    "--min-coverage",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.5,
+    show_default=True,
+    help="Least share of the (not yet explained) runs of interest a box must hold.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Results folder [default: results/<name>-discover-<time>].",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=5000,
+    show_default=True,
+    help="Runs stepped together; never changes a number.",
+)
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override any field.")
+@click.option("--no-plots", is_flag=True, help="Skip the peeling-trajectory plot.")
+@handle_errors
+def discover(
+    scenario: str,
+    where: str,
+    runs: int | None,
+    seed: int | None,
+    max_boxes: int,
+    min_coverage: float,
+    out: str | None,
+    chunk_size: int,
+    sets: tuple[str, ...],
+    no_plots: bool,
+) -> None:
+    """Scenario discovery (PRIM): the uncertainty ranges in which WHERE holds."""
+    from sim import discovery
+    from sim.analysis import check_in_horizon
+    from sim.results import default_out
+
+    condition = discovery.parse_condition(where)
+    runs = discovery.DEFAULT_RUNS if runs is None else runs
+    sc = load(scenario, runs, seed, sets)
+    check_in_horizon(condition.ref, sc, "--where")
+    with progress_bar() as bar:
+        task = bar.add_task(sc.name, total=runs)
+        found = discovery.discover(
+            sc,
+            condition,
+            runs=runs,
+            max_boxes=max_boxes,
+            min_coverage=min_coverage,
+            chunk_size=chunk_size,
+            progress=lambda done, _t: bar.update(task, completed=done),
+        )
+    target = Path(out) if out else default_out("discover", sc.name)
+    discovery.write_discovery(
+        found, target, plots=not no_plots, command="sim discover " + " ".join(sys.argv[2:])
+    )
+    ref, seen = condition.ref, found.summary_dict()["outcome_range"]
+    console.print(
+        f"{sc.name}, {found.result.runs:,} runs, seed {found.result.seed}: {found.n_interest:,} runs "
+        f"({found.base_rate:.1%}) have {condition.text}. Across all runs {ref.key} has median "
+        f"{fmt(seen['p50'], ref.outcome)} and ranges from {fmt(seen['min'], ref.outcome)} to "
+        f"{fmt(seen['max'], ref.outcome)} \\[{ref.unit}]."
+    )
+    if found.n_interest == 0:
+        console.print(
+            f"No run has {condition.text}, so there is nothing for PRIM to explain. "
+            "Loosen the threshold within the range above."
+        )
+    elif found.n_interest == found.result.runs:
+        console.print(f"Every run has {condition.text}; no box is needed to explain it.")
+    elif not found.boxes:
+        console.print(
+            "PRIM found no box that holds these runs more densely than the ensemble does: "
+            "no small set of uncertainty ranges explains them."
+        )
+    for box in found.boxes:
+        console.print(discovery_table(found, box))
+    console.print(
+        f"results: {target}  ({found.result.wall_time_s:.1f} s for {found.result.runs:,} runs)"
+    )
+
+
+def discovery_table(found: Any, box: Any) -> Table:
+    """The parameter ranges one PRIM box restricts, with its coverage and density."""
+    lift = box.density / found.base_rate
+    table = Table(
+        title=f"Box {box.number}: holds {box.coverage:.0%} of the runs of interest (coverage); "
+        f"{box.density:.0%} of its {box.n_runs:,} runs are of interest (density, {lift:.1f} x the "
+        f"{found.base_rate:.1%} base rate)",
+        title_justify="left",
+    )
+    table.add_column("uncertainty \\[unit]")
+    table.add_column("box range", justify="right")
+    table.add_column("sampled range", justify="right")
+    table.add_column("quasi-p", justify="right")
+    for lim in box.restricted().itertuples(index=False):
+        table.add_row(
+            label(lim.parameter),
+            f"{lim.min:.4g} to {lim.max:.4g}",
+            f"{lim.full_min:.4g} to {lim.full_max:.4g}",
+            f"{lim.qp:.1e}",
+        )
+    return table
+
+
+@main.command()
+@click.argument("results", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--out",
+    type=click.Path(),
+    default="report.html",
+    show_default=True,
+    help="The HTML file to write (self-contained: images embedded).",
+)
+@click.option(
+    "--calibration",
+    "calibration_dir",
+    type=click.Path(),
+    default="calibration",
+    show_default=True,
+    help="Folder with calibrated.yaml and the fit report.",
+)
+@handle_errors
+def report(results: tuple[str, ...], out: str, calibration_dir: str) -> None:
+    """Write one self-contained HTML report from RESULTS folders of `sim run`.
+
+    With several folders, every scenario is compared with the baseline (paired when seed and
+    runs match).
+    """
+    import time
+
+    from sim.report import write_report
+
+    began = time.perf_counter()
+    figures = write_report(
+        [Path(r) for r in results],
+        Path(out),
+        Path(calibration_dir),
+        command="sim report " + " ".join(sys.argv[2:]),
+    )
+    console.print(
+        f"report: {out}  ({len(results)} results, {len(figures)} figures, "
+        f"{time.perf_counter() - began:.1f} s)",
+        markup=False,
+        highlight=False,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

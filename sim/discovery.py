@@ -1,0 +1,466 @@
+"""Scenario discovery: which combinations of assumptions lead to an outcome of interest.
+
+The ensemble samples every declared uncertainty per run; a condition such as
+``capability_lag_months@2028-12 <= 0`` marks each run as a case of interest or not. PRIM
+(Friedman & Fisher 1999, as used for scenario discovery by Bryant & Lempert 2010; the `prim`
+package, the standalone version of EMA Workbench's implementation) then peels the parameter
+space down to boxes, ranges of a few parameters, in which the cases of interest are concentrated.
+
+A box is judged by its *coverage* (the share of all cases of interest that fall inside it) and
+its *density* (the share of the runs inside it that are cases of interest). Peeling trades one
+for the other; each step is a point of the peeling trajectory. For each box this module selects
+the densest step whose coverage (of the cases not yet explained by earlier boxes) is at least
+``min_coverage``, drops the restrictions that are not significant (quasi-p above 0.05), then
+looks for the next box among the runs outside it. It stops when a box would be no denser than
+the ensemble as a whole.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis import OutcomeRef, check_in_horizon, parameter_label, parse_outcome_ref
+from sim.ensemble import EnsembleResult, run_ensemble
+from sim.errors import ScenarioError
+from sim.scenario import Scenario
+
+#: Default number of runs: PRIM needs enough cases of interest to draw boxes around.
+DEFAULT_RUNS = 5000
+
+_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "<=": operator.le,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    ">": operator.gt,
+}
+_CONDITION = re.compile(r"^\s*(\S+?)\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*$")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A condition on one outcome at one year-end: 'OUTCOME@YYYY-12 OP NUMBER'."""
+
+    ref: OutcomeRef
+    op: str
+    threshold: float
+
+    @property
+    def text(self) -> str:
+        """The condition written back canonically."""
+        return f"{self.ref.key} {self.op} {self.threshold:g}"
+
+    def holds(self, values: np.ndarray) -> np.ndarray:
+        """Whether each run satisfies the condition, shape (runs,)."""
+        return _OPS[self.op](np.asarray(values, dtype=float), self.threshold)
+
+
+def parse_condition(text: str) -> Condition:
+    """Parse 'OUTCOME@YYYY-12 OP NUMBER' (OP one of <, <=, >, >=, ==, !=) without eval.
+
+    Raises:
+        ScenarioError: the expression cannot be read, or names an unknown outcome.
+    """
+    match = _CONDITION.match(text or "")
+    if not match:
+        raise ScenarioError(
+            None,
+            "--where",
+            f"cannot read {text!r} as OUTCOME@YYYY-12 OP NUMBER",
+            'write e.g. "capability_lag_months@2028-12 <= 0" (OP: <, <=, >, >=, ==, !=)',
+        )
+    ref = parse_outcome_ref(match.group(1), "--where")
+    try:
+        threshold = float(match.group(3))
+    except ValueError:
+        raise ScenarioError(
+            None,
+            "--where",
+            f"{match.group(3)!r} is not a number",
+            'compare with a number, e.g. "... <= 3"',
+        ) from None
+    if not math.isfinite(threshold):
+        raise ScenarioError(
+            None, "--where", f"{match.group(3)!r} is not a finite number", "compare with a finite number"
+        )
+    return Condition(ref, match.group(2), threshold)
+
+
+# --------------------------------------------------------------------------- PRIM
+
+
+@dataclass
+class Box:
+    """One PRIM box at its selected step of the peeling trajectory."""
+
+    number: int
+    step: int
+    coverage: float
+    density: float
+    mass: float
+    n_runs: int
+    n_interest: int
+    limits: pd.DataFrame
+
+    def restricted(self) -> pd.DataFrame:
+        """Only the parameters the box restricts."""
+        return self.limits[self.limits["restricted"]]
+
+
+def prim_boxes(
+    x: pd.DataFrame,
+    y: np.ndarray,
+    max_boxes: int = 3,
+    min_coverage: float = 0.5,
+    peel_alpha: float = 0.05,
+    paste_alpha: float = 0.05,
+    mass_min: float = 0.05,
+    max_qp: float = 0.05,
+) -> tuple[list[Box], pd.DataFrame]:
+    """Find up to `max_boxes` PRIM boxes of the cases y == True in the space of x.
+
+    Args:
+        x: one column per parameter, one row per run (floats).
+        y: case of interest per run (bool).
+        max_boxes: most boxes to look for.
+        min_coverage: least share of the not-yet-explained cases a selected step must cover.
+        peel_alpha: share of the runs one peel removes [0-1].
+        paste_alpha: share of the runs one paste adds back [0-1].
+        mass_min: least share of all runs a box may hold [0-1].
+        max_qp: restrictions whose quasi-p value exceeds this are dropped from the selected box.
+
+    Returns:
+        The boxes, and every box's peeling trajectory as a table (box, step, coverage, density,
+        mass, res_dim, selected); `selected` marks the step chosen before insignificant
+        restrictions were dropped (the box's own coverage and density are after dropping).
+    """
+    import prim
+
+    y = np.asarray(y, dtype=bool)
+    x = x.astype(float)
+    total = int(y.sum())
+    boxes: list[Box] = []
+    frames = []
+    if total == 0 or total == len(y):
+        return boxes, pd.DataFrame(
+            columns=["box", "step", "coverage", "density", "mass", "res_dim", "selected"]
+        )
+    full_min, full_max = x.min(), x.max()
+    with warnings.catch_warnings():
+        # prim 1.0 predates pandas 3; keep its deprecation chatter out of our output
+        warnings.filterwarnings("ignore", category=FutureWarning, module="prim")
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="prim")
+        finder = prim.Prim(x, y, peel_alpha=peel_alpha, paste_alpha=paste_alpha, mass_min=mass_min)
+        explained = np.zeros(len(y), dtype=bool)
+        for number in range(1, max_boxes + 1):
+            left = int(y[~explained].sum())
+            if left == 0:
+                break
+            # a box must hold the cases more densely than the runs left over and than the whole
+            # ensemble; a later box that only beats the leftovers is noise, not a scenario
+            bar = max(left / int((~explained).sum()), total / len(y))
+            box = finder.find_box()
+            if box is None:
+                break
+            traj = box.peeling_trajectory.reset_index(drop=True)
+            # coverage of the cases not yet explained by earlier boxes
+            cover_left = traj["coverage"].to_numpy(dtype=float) * total / left
+            ok = np.flatnonzero(cover_left >= min_coverage - 1e-12)
+            if ok.size == 0:
+                ok = np.array([0])
+            dens = traj["density"].to_numpy(dtype=float)[ok]
+            res = traj["res dim"].to_numpy(dtype=float)[ok]
+            order = np.lexsort((-cover_left[ok], res, -dens))
+            step = int(ok[order[0]])
+            box.select(step)
+            frame = pd.DataFrame(
+                {
+                    "box": number,
+                    "step": np.arange(len(traj)),
+                    "coverage": traj["coverage"].astype(float),
+                    "density": traj["density"].astype(float),
+                    "mass": traj["mass"].astype(float),
+                    "res_dim": traj["res dim"].astype(int),
+                }
+            )
+            frame["selected"] = frame["step"] == step
+            frames.append(frame)
+            # drop restrictions that are not significant (quasi-p above max_qp; Bryant & Lempert
+            # 2010), the least significant first, as EMA Workbench's drop_restriction does
+            chosen = box.limits  # restricted parameters only: min, max, qp values
+            while len(chosen) and chosen["qp values"].max() > max_qp:
+                box.drop_restriction(chosen["qp values"].idxmax())
+                chosen = box.limits
+            rows = []
+            for name in x.columns:
+                restricted = name in chosen.index
+                rows.append(
+                    {
+                        "parameter": name,
+                        "min": float(chosen.loc[name, "min"]) if restricted else float(full_min[name]),
+                        "max": float(chosen.loc[name, "max"]) if restricted else float(full_max[name]),
+                        "full_min": float(full_min[name]),
+                        "full_max": float(full_max[name]),
+                        "restricted": restricted,
+                        "qp": float(chosen.loc[name, "qp values"]) if restricted else np.nan,
+                    }
+                )
+            limits = pd.DataFrame(rows)
+            inside = box.yi
+            explained[inside] = True
+            found = Box(
+                number,
+                step,
+                float(box.coverage),
+                float(box.density),
+                float(box.mass),
+                int(len(inside)),
+                int(y[inside].sum()),
+                limits,
+            )
+            if not limits["restricted"].any() or found.density <= bar:
+                break
+            boxes.append(found)
+    trajectory = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["box", "step", "coverage", "density", "mass", "res_dim", "selected"])
+    )
+    trajectory = trajectory[trajectory["box"].isin([b.number for b in boxes])]
+    return boxes, trajectory.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@dataclass
+class Discovery:
+    """Scenario discovery on one ensemble."""
+
+    condition: Condition
+    result: EnsembleResult
+    parameters: list[str]
+    interest: np.ndarray
+    boxes: list[Box]
+    trajectory: pd.DataFrame
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_interest(self) -> int:
+        """Runs that satisfy the condition."""
+        return int(self.interest.sum())
+
+    @property
+    def base_rate(self) -> float:
+        """Share of all runs that satisfy the condition [0-1]."""
+        return float(self.interest.mean())
+
+    def limits_table(self) -> pd.DataFrame:
+        """Every box's limits: box, parameter, unit label, min, max, full range, restricted, qp."""
+        frames = []
+        for b in self.boxes:
+            df = b.limits.copy()
+            df.insert(0, "box", b.number)
+            df.insert(2, "label", [parameter_label(p) for p in df["parameter"]])
+            frames.append(df)
+        if not frames:
+            return pd.DataFrame(
+                columns=[
+                    "box",
+                    "parameter",
+                    "label",
+                    "min",
+                    "max",
+                    "full_min",
+                    "full_max",
+                    "restricted",
+                    "qp",
+                ]
+            )
+        return pd.concat(frames, ignore_index=True)
+
+    def boxes_table(self) -> pd.DataFrame:
+        """One row per box: coverage, density, mass, runs and cases inside, lift over the base rate."""
+        return pd.DataFrame(
+            [
+                {
+                    "box": b.number,
+                    "step": b.step,
+                    "coverage": b.coverage,
+                    "density": b.density,
+                    "mass": b.mass,
+                    "n_runs": b.n_runs,
+                    "n_interest": b.n_interest,
+                    "lift": b.density / self.base_rate if self.base_rate else np.nan,
+                    "restricted": ", ".join(b.restricted()["parameter"]),
+                }
+                for b in self.boxes
+            ],
+            columns=[
+                "box",
+                "step",
+                "coverage",
+                "density",
+                "mass",
+                "n_runs",
+                "n_interest",
+                "lift",
+                "restricted",
+            ],
+        )
+
+    def runs_table(self) -> pd.DataFrame:
+        """Per run: the sampled parameters, the outcome and whether it is a case of interest."""
+        df = pd.DataFrame({p: self.result.params[p] for p in self.parameters})
+        df.insert(0, "run", np.arange(self.result.runs))
+        df[self.condition.ref.key] = self.condition.ref.values(self.result)
+        df["interest"] = self.interest
+        return df
+
+    def summary_dict(self) -> dict[str, Any]:
+        """The content of discovery.json."""
+        from sim.results import sim_version
+        from sim.scenario import scenario_sha256
+
+        values = self.condition.ref.values(self.result)
+        limits = self.limits_table()
+        return {
+            "scenario": self.result.scenario.name,
+            "scenario_sha256": scenario_sha256(self.result.scenario),
+            "sim_version": sim_version(),
+            "runs": self.result.runs,
+            "seed": self.result.seed,
+            "where": {
+                "text": self.condition.text,
+                "outcome": self.condition.ref.outcome,
+                "year_end": self.condition.ref.year_end,
+                "unit": self.condition.ref.unit,
+                "op": self.condition.op,
+                "threshold": self.condition.threshold,
+            },
+            "outcome_range": {
+                "min": float(values.min()),
+                "p5": float(np.quantile(values, 0.05)),
+                "p50": float(np.quantile(values, 0.5)),
+                "p95": float(np.quantile(values, 0.95)),
+                "max": float(values.max()),
+            },
+            "n_interest": self.n_interest,
+            "base_rate": self.base_rate,
+            "parameters": self.parameters,
+            "settings": self.settings,
+            "method": "PRIM (prim package: EMA Workbench's implementation), lenient1 objective; "
+            "per box the densest trajectory step with coverage of the remaining cases "
+            ">= min_coverage",
+            "boxes": [
+                {
+                    **row,
+                    "limits": limits[limits["box"] == row["box"]]
+                    .drop(columns="box")
+                    .to_dict(orient="records"),
+                }
+                for row in self.boxes_table().to_dict(orient="records")
+            ],
+        }
+
+
+def discover(
+    scenario: Scenario,
+    condition: Condition,
+    runs: int | None = None,
+    seed: int | None = None,
+    max_boxes: int = 3,
+    min_coverage: float = 0.5,
+    progress: Callable[[int, int], None] | None = None,
+    chunk_size: int = 5000,
+) -> Discovery:
+    """Run the ensemble and look for PRIM boxes of the runs where `condition` holds.
+
+    Args:
+        scenario: the scenario; its non-fixed `uncertainties:` are the parameters PRIM may restrict.
+        condition: which runs are cases of interest.
+        runs: runs of the ensemble (default `DEFAULT_RUNS`).
+        seed: the seed (default: the scenario's run.seed).
+        max_boxes: most boxes to look for.
+        min_coverage: least coverage (of the not-yet-explained cases) of a selected box [0-1].
+        progress: called as progress(runs_done, runs_total).
+        chunk_size: runs stepped together; never changes a number.
+    """
+    check_in_horizon(condition.ref, scenario, "--where")
+    parameters = [p for p, d in scenario.uncertainties.items() if d.dist != "fixed"]
+    if not parameters:
+        raise ScenarioError(
+            None,
+            "uncertainties",
+            f"{scenario.name} declares no uncertainties",
+            "add an uncertainties: block; PRIM restricts those parameters",
+        )
+    runs = DEFAULT_RUNS if runs is None else int(runs)
+    result = run_ensemble(scenario, runs=runs, seed=seed, chunk_size=chunk_size, progress=progress)
+    interest = condition.holds(condition.ref.values(result))
+    x = pd.DataFrame({p: result.params[p] for p in parameters})
+    boxes, trajectory = prim_boxes(x, interest, max_boxes=max_boxes, min_coverage=min_coverage)
+    settings = {
+        "max_boxes": max_boxes,
+        "min_coverage": min_coverage,
+        "peel_alpha": 0.05,
+        "paste_alpha": 0.05,
+        "mass_min": 0.05,
+        "max_qp": 0.05,
+    }
+    return Discovery(condition, result, parameters, interest, boxes, trajectory, settings)
+
+
+def write_discovery(
+    found: Discovery, out: Path, plots: bool = True, command: str = "sim discover"
+) -> Path:
+    """Write a complete discovery folder atomically.
+
+    Files: discovery.json (condition, base rate, boxes with coverage, density and limits),
+    boxes.parquet (one row per box), limits.parquet (box x parameter), trajectory.parquet (every
+    peeling step), runs.parquet (parameters, outcome, case of interest per run), scenario.yaml,
+    manifest.json and trajectory.png (the peeling trajectory; only when a box was found).
+    """
+    import yaml
+
+    from sim.results import atomic_folder, manifest, write_json
+
+    def fill(tmp: Path) -> None:
+        write_json(tmp / "discovery.json", found.summary_dict())
+        found.boxes_table().to_parquet(tmp / "boxes.parquet", index=False)
+        found.limits_table().to_parquet(tmp / "limits.parquet", index=False)
+        found.trajectory.astype({"box": int, "step": int, "res_dim": int, "selected": bool}).to_parquet(
+            tmp / "trajectory.parquet", index=False
+        )
+        found.runs_table().to_parquet(tmp / "runs.parquet", index=False)
+        (tmp / "scenario.yaml").write_text(
+            yaml.safe_dump(found.result.scenario.model_dump(mode="json"), sort_keys=False),
+            encoding="utf-8",
+        )
+        write_json(tmp / "manifest.json", manifest(found.result, command))
+        if plots and found.boxes:
+            from sim.plotting_analysis import trajectory_figure
+
+            chosen = found.trajectory[found.trajectory["selected"]]
+            fig = trajectory_figure(
+                found.trajectory,
+                chosen,
+                found.condition.text,
+                found.result.scenario.name,
+                found.result.runs,
+                found.result.seed,
+            )
+            fig.savefig(tmp / "trajectory.png", dpi=120)
+
+    return atomic_folder(Path(out), fill)
