@@ -99,7 +99,7 @@ class Nation(mesa.Agent):
 
     # phase 2 -------------------------------------------------------------------------------
     def build(self) -> None:
-        """Connect new AI power and share it among the labs' queued requests, pro rata."""
+        """Connect new AI power and share it among the labs' queued projects, pro rata."""
         m = self.model
         p = m.p
         w = f"world.{self.key}"
@@ -113,11 +113,14 @@ class Nation(mesa.Agent):
         )
         for lab in m.labs_of(self.key):
             self.queue[lab.key] = self.queue.get(lab.key, 0.0) + lab.power_request
-        total = sum(self.queue.values())
-        fill = rules.ration(total, self.build_gw)
-        self.delivery_ratio = fill
+        # a project takes `construction_months` to build (S21: xAI needed 122 days at best), so
+        # a month finishes at most that share of a queue; the grid then connects what it can
+        build_share = 1.0 / p(f"{w}.construction_months")
+        ready = {key: queued * build_share for key, queued in self.queue.items()}
+        fill = rules.ration(sum(ready.values()), self.build_gw)
+        self.delivery_ratio = fill * build_share
         for key, queued in self.queue.items():
-            self.delivered[key] = queued * fill
+            self.delivered[key] = ready[key] * fill
             self.queue[key] = queued - self.delivered[key]
 
     # phase 7 -------------------------------------------------------------------------------
@@ -317,9 +320,11 @@ class Lab(mesa.Agent):
         got, paid = m.deliveries(self)
         self.units = self.units + got
         self.capital = self.capital - paid
+        # the fill the lab plans with is a running average, like the makers' signals: a
+        # one-month memory would swing the money between chips and talent every other month
         with np.errstate(divide="ignore", invalid="ignore"):
-            self.fill = np.where(self.order_money > 1e-12, paid / self.order_money, self.fill)
-        self.fill = np.clip(self.fill, 0.0, 1.0)
+            got = np.where(self.order_money > 1e-12, paid / self.order_money, self.fill)
+        self.fill = m.learn(self.fill, np.clip(got, 0.0, 1.0))
         self.chip_spend = paid
 
         self.deployed = self.deployable() + m.pooled_compute(self)
@@ -487,9 +492,7 @@ class ChipMaker(mesa.Agent):
         sold = demand * fill
         self.sold_units = sold
         self.inventory = self.inventory - sold
-        self.fill_domestic = np.where(
-            demand > 0, 0.5 * self.fill_domestic + 0.5 * fill, self.fill_domestic
-        )
+        self.fill_domestic = np.where(demand > 0, m.learn(self.fill_domestic, fill), self.fill_domestic)
         made = getattr(self, "made", np.zeros(m.n_runs))
         self.price_multiplier = rules.tatonnement(
             self.price_multiplier, demand, made + 1e-9, m.p("world.nvidia.price_response")
@@ -561,9 +564,9 @@ class ChipMaker(mesa.Agent):
         with np.errstate(divide="ignore", invalid="ignore"):
             got_smug = np.where(unmet > 0, np.minimum(unmet, leak) / unmet, self.fill_smuggled)
         got_legal = np.broadcast_to(fill, (K, r))
-        self.fill_us = 0.5 * self.fill_us + 0.5 * fill
-        self.fill_legal = 0.5 * self.fill_legal + 0.5 * got_legal
-        self.fill_smuggled = 0.5 * self.fill_smuggled + 0.5 * got_smug
+        self.fill_us = m.learn(self.fill_us, fill)
+        self.fill_legal = m.learn(self.fill_legal, got_legal)
+        self.fill_smuggled = m.learn(self.fill_smuggled, got_smug)
         demand_dies = rules.total((us_orders + legal_ask) * die) + row_dies
         self.price_multiplier = rules.tatonnement(
             self.price_multiplier, demand_dies, self.capacity, p("world.nvidia.price_response")

@@ -199,6 +199,11 @@ class RaceModel(mesa.Model):
         made_by_nv = np.isfinite(p_nv)
         return np.where(made_by_nv, p_nv, p_hw), np.where(made_by_nv, f_nv, f_hw)
 
+    def learn(self, expected: np.ndarray, observed: np.ndarray) -> np.ndarray:
+        """Update an expectation toward this month's observation (exponential average)."""
+        w = self.p("world.behaviour.learning_weight")
+        return (1.0 - w) * expected + w * observed
+
     def memo(self, key: tuple, compute: Any) -> Any:
         """This month's value of `compute()` under `key`, computed once and shared.
 

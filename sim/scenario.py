@@ -269,6 +269,11 @@ class NationWorld(Strict):
     ai_power_build_growth: NonNegative = Field(
         description="Growth of that connection rate [fraction/year]."
     )
+    construction_months: Positive = Field(
+        6.0,
+        description="Months to build a data-centre project once queued; a month finishes at most "
+        "1/this of a lab's queue [months] (assumption; S21: xAI built Colossus in 122 days).",
+    )
     power_capex_busd_per_gw: Positive = Field(
         29.0, description="Facility capex, chips excluded [billion USD/GW] (P19)."
     )
@@ -576,6 +581,11 @@ class Behaviour(Strict):
         0.15,
         description="Spread of chip-type choice around the cheapest cost per H100e [-] "
         "(assumption; lower is pickier).",
+    )
+    learning_weight: Probability = Field(
+        0.25,
+        description="Weight of the newest month when buyers update the share of an order they "
+        "expect to receive [fraction] (assumption; lower damps cobweb swings between chip types).",
     )
     inference_weight: Probability = Field(
         0.5,
