@@ -91,18 +91,23 @@ def baseline_raw(baseline: Path, calibrated: Path | None) -> dict[str, Any]:
     if parent is None:
         return raw
     target = (baseline.parent / str(parent)).resolve()
-    if target.name != "calibrated.yaml" and (calibrated is None
-                                             or target != Path(calibrated).resolve()):
+    if target.name != "calibrated.yaml" and (calibrated is None or target != Path(calibrated).resolve()):
         raise ScenarioError(
-            baseline, "extends", f"the baseline extends {parent}, not the calibrated file",
+            baseline,
+            "extends",
+            f"the baseline extends {parent}, not the calibrated file",
             "let the baseline extend only ../calibration/calibrated.yaml, or nothing",
         )
     return raw
 
 
-def calibration_scenario(baseline: Path, priors: list[FreeParam], targets: list[Target],
-                         calibrated: Path | None = None,
-                         without_history: str | None = None) -> Scenario:
+def calibration_scenario(
+    baseline: Path,
+    priors: list[FreeParam],
+    targets: list[Target],
+    calibrated: Path | None = None,
+    without_history: str | None = None,
+) -> Scenario:
     """Build the baseline with uniform priors on the free parameters, to the last target month.
 
     Args:
@@ -117,7 +122,8 @@ def calibration_scenario(baseline: Path, priors: list[FreeParam], targets: list[
     for p in priors:
         if p.path in uncertainties:
             raise ScenarioError(
-                baseline, f"uncertainties.{p.path}",
+                baseline,
+                f"uncertainties.{p.path}",
                 "is a free parameter of calibration/priors.yaml and cannot also be declared here",
                 "delete it from the baseline; the calibration writes its distribution",
             )
@@ -129,11 +135,14 @@ def calibration_scenario(baseline: Path, priors: list[FreeParam], targets: list[
         history = raw.get("history") or []
         kept = [e for e in history if str(e.get("date")) != without_history]
         if len(kept) == len(history):
-            raise ScenarioError(baseline, "history", f"no event dated {without_history}",
-                                "fix without_history: in calibration/targets.yaml")
+            raise ScenarioError(
+                baseline,
+                "history",
+                f"no event dated {without_history}",
+                "fix without_history: in calibration/targets.yaml",
+            )
         raw["history"] = kept
-        months = [t.last_month() for t in targets
-                  if t.quantity.without_history == without_history]
+        months = [t.last_month() for t in targets if t.quantity.without_history == without_history]
     raw["run"]["end"] = max(months, key=month_index)
     return validate_dict(raw, baseline)
 
@@ -164,13 +173,15 @@ class Evaluator:
     scenarios: dict[str | None, Scenario] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.scenarios[None] = calibration_scenario(self.baseline, self.priors, self.targets,
-                                                    self.calibrated)
+        self.scenarios[None] = calibration_scenario(
+            self.baseline, self.priors, self.targets, self.calibrated
+        )
         for t in self.targets:
             key = t.quantity.without_history
             if key is not None and key not in self.scenarios:
                 self.scenarios[key] = calibration_scenario(
-                    self.baseline, self.priors, self.targets, self.calibrated, key)
+                    self.baseline, self.priors, self.targets, self.calibrated, key
+                )
 
     @property
     def lows(self) -> np.ndarray:
@@ -182,18 +193,19 @@ class Evaluator:
         """Upper bounds of the free parameters."""
         return np.array([p.high for p in self.priors])
 
-    def series(self, draws: dict[str, np.ndarray] | None, runs: int,
-               key: str | None = None) -> dict[str, np.ndarray]:
+    def series(
+        self, draws: dict[str, np.ndarray] | None, runs: int, key: str | None = None
+    ) -> dict[str, np.ndarray]:
         """Monthly series (months, runs) of the baseline or a counterfactual for given draws."""
-        model = RaceModel(self.scenarios[key], run_start=0, n_runs=runs, seed=self.seed,
-                          draws=draws)
+        model = RaceModel(self.scenarios[key], run_start=0, n_runs=runs, seed=self.seed, draws=draws)
         out = model.run()
         out["_start"] = np.array(model.start)
         out["_params"] = model.draws
         return out
 
-    def per_run(self, draws: dict[str, np.ndarray] | None = None,
-                runs: int | None = None) -> dict[str, np.ndarray]:
+    def per_run(
+        self, draws: dict[str, np.ndarray] | None = None, runs: int | None = None
+    ) -> dict[str, np.ndarray]:
         """Every target's quantity per run, {target id: values (runs,)}.
 
         Args:
@@ -222,8 +234,13 @@ class Evaluator:
     def loss(self, theta: np.ndarray) -> float:
         """Sum over targets of the squared error of the median, in units of tolerance [-]."""
         values = self.values(theta)
-        return float(sum(normalised_error(t, float(np.median(values[t.id]))) ** 2
-                         for t in self.targets if t.in_fit))
+        return float(
+            sum(
+                normalised_error(t, float(np.median(values[t.id]))) ** 2
+                for t in self.targets
+                if t.in_fit
+            )
+        )
 
 
 # --------------------------------------------------------------------------- ABC and fit
@@ -241,8 +258,9 @@ class Posterior:
     rule: str
 
 
-def _accept(ev: Evaluator, values: dict[str, np.ndarray], min_accepted: int
-            ) -> tuple[np.ndarray, np.ndarray, int, str]:
+def _accept(
+    ev: Evaluator, values: dict[str, np.ndarray], min_accepted: int
+) -> tuple[np.ndarray, np.ndarray, int, str]:
     """Choose accepted draws: mask, distances, how many met every target, and the rule."""
     fitted = [t for t in ev.targets if t.in_fit]
     errors = np.stack([normalised_error(t, values[t.id]) for t in fitted])
@@ -253,14 +271,20 @@ def _accept(ev: Evaluator, values: dict[str, np.ndarray], min_accepted: int
         return within, distance, int(within.sum()), rule
     keep = np.zeros(len(distance), bool)
     keep[np.argsort(distance, kind="stable")[:min_accepted]] = True
-    rule = (f"only {int(within.sum())} draws met every fitted target; kept the {min_accepted} "
-            "nearest by root-mean-square error in units of tolerance "
-            f"(distance <= {np.sort(distance)[min_accepted - 1]:.2f})")
+    rule = (
+        f"only {int(within.sum())} draws met every fitted target; kept the {min_accepted} "
+        "nearest by root-mean-square error in units of tolerance "
+        f"(distance <= {np.sort(distance)[min_accepted - 1]:.2f})"
+    )
     return keep, distance, int(within.sum()), rule
 
 
-def abc_posterior(ev: Evaluator, runs: int = ABC_RUNS, min_accepted: int = MIN_ACCEPTED,
-                  progress: Callable[[str], None] | None = None) -> Posterior:
+def abc_posterior(
+    ev: Evaluator,
+    runs: int = ABC_RUNS,
+    min_accepted: int = MIN_ACCEPTED,
+    progress: Callable[[str], None] | None = None,
+) -> Posterior:
     """Two-round ABC: keep the draws whose simulated targets are all within tolerance.
 
     Round 1 draws the free parameters from their uniform priors, one run per draw (the other
@@ -279,8 +303,10 @@ def abc_posterior(ev: Evaluator, runs: int = ABC_RUNS, min_accepted: int = MIN_A
     values = ev.per_run(None, runs)
     keep, _, n_within, rule = _accept(ev, values, min_accepted)
     say(f"ABC round 1: kept {int(keep.sum())} of {runs:,} draws ({rule})")
-    proposal = {p.path: triangular_summary(np.asarray(values["_params"][p.path])[keep],
-                                           p.low, p.high) for p in ev.priors}
+    proposal = {
+        p.path: triangular_summary(np.asarray(values["_params"][p.path])[keep], p.low, p.high)
+        for p in ev.priors
+    }
     say(f"ABC round 2: simulating {runs:,} draws from the round-1 summary ...")
     values = predictive_values(ev, proposal, runs)
     keep, distance, n_within, rule = _accept(ev, values, min_accepted)
@@ -294,8 +320,14 @@ def abc_posterior(ev: Evaluator, runs: int = ABC_RUNS, min_accepted: int = MIN_A
         density *= np.maximum(q, 1e-300) * (p.high - p.low)
     weights = 1.0 / density
     order = np.argsort(distance[keep], kind="stable")
-    return Posterior(samples=samples, weights=weights / weights.sum(), order=order,
-                     n_drawn=runs, n_within=n_within, rule=f"round 2: {rule}")
+    return Posterior(
+        samples=samples,
+        weights=weights / weights.sum(),
+        order=order,
+        n_drawn=runs,
+        n_within=n_within,
+        rule=f"round 2: {rule}",
+    )
 
 
 def weighted_quantile(x: np.ndarray, q: list[float], w: np.ndarray | None = None) -> np.ndarray:
@@ -308,8 +340,9 @@ def weighted_quantile(x: np.ndarray, q: list[float], w: np.ndarray | None = None
     return np.interp(q, cum, x)
 
 
-def triangular_summary(x: np.ndarray, low: float, high: float,
-                       weights: np.ndarray | None = None) -> dict[str, float]:
+def triangular_summary(
+    x: np.ndarray, low: float, high: float, weights: np.ndarray | None = None
+) -> dict[str, float]:
     """Summarise accepted draws as a triangular distribution: 1%/99% quantiles and the mean.
 
     The mode follows from the mean of a triangular, (low + mode + high) / 3, kept inside
@@ -329,8 +362,12 @@ def _round(x: float) -> float:
     return float(f"{x:.4g}")
 
 
-def best_start(ev: Evaluator, posterior: Posterior, n_candidates: int = STARTS,
-               progress: Callable[[str], None] | None = None) -> np.ndarray:
+def best_start(
+    ev: Evaluator,
+    posterior: Posterior,
+    n_candidates: int = STARTS,
+    progress: Callable[[str], None] | None = None,
+) -> np.ndarray:
     """Pick the optimiser's start: the best of the ABC mean and the nearest accepted draws.
 
     Medians of one-sided targets can sit on a plateau (e.g. zero H20 imports) where the loss
@@ -340,11 +377,13 @@ def best_start(ev: Evaluator, posterior: Posterior, n_candidates: int = STARTS,
     say = progress or (lambda _msg: None)
     samples = np.stack([posterior.samples[p.path] for p in ev.priors], axis=1)
     mean = np.average(samples, axis=0, weights=posterior.weights)
-    candidates = [mean, *samples[posterior.order[:n_candidates - 1]]]
+    candidates = [mean, *samples[posterior.order[: n_candidates - 1]]]
     losses = [ev.loss(c) for c in candidates]
     k = int(np.argmin(losses))
-    say(f"fit: start from {'the ABC mean' if k == 0 else f'accepted draw {k}'} "
-        f"(loss {losses[k]:.3f}; best of {len(candidates)} candidates)")
+    say(
+        f"fit: start from {'the ABC mean' if k == 0 else f'accepted draw {k}'} "
+        f"(loss {losses[k]:.3f}; best of {len(candidates)} candidates)"
+    )
     return np.asarray(candidates[k], dtype=float)
 
 
@@ -359,8 +398,12 @@ class FitResult:
     start: np.ndarray
 
 
-def fit(ev: Evaluator, start: np.ndarray, max_evals: int = MAX_EVALS,
-        progress: Callable[[str], None] | None = None) -> FitResult:
+def fit(
+    ev: Evaluator,
+    start: np.ndarray,
+    max_evals: int = MAX_EVALS,
+    progress: Callable[[str], None] | None = None,
+) -> FitResult:
     """Minimise the loss with bounded L-BFGS-B in coordinates scaled to [0, 1].
 
     Finite-difference steps are 2% of each range: large enough to step over the kinks that
@@ -381,29 +424,41 @@ def fit(ev: Evaluator, start: np.ndarray, max_evals: int = MAX_EVALS,
         if value < best["loss"]:
             best.update(loss=value, x=np.array(u))
         if count["n"] % 5 == 0 or count["n"] == 1:
-            say(f"fit: evaluation {count['n']:>3} (budget {max_evals})  loss {value:9.3f}  "
-                f"best {best['loss']:9.3f}")
+            say(
+                f"fit: evaluation {count['n']:>3} (budget {max_evals})  loss {value:9.3f}  "
+                f"best {best['loss']:9.3f}"
+            )
         return value
 
     u0 = np.clip((start - lows) / span, 0.0, 1.0)
     try:
-        res = optimize.minimize(objective, u0, method="L-BFGS-B",
-                                bounds=[(0.0, 1.0)] * len(u0),
-                                options={"maxfun": max_evals, "eps": 0.02, "ftol": 1e-6})
+        res = optimize.minimize(
+            objective,
+            u0,
+            method="L-BFGS-B",
+            bounds=[(0.0, 1.0)] * len(u0),
+            options={"maxfun": max_evals, "eps": 0.02, "ftol": 1e-6},
+        )
         message = str(res.message)
     except _BudgetSpent:
         message = f"stopped after the budget of {max_evals} evaluations"
     say(f"fit: {message}; best loss {best['loss']:.4f}")
-    return FitResult(theta=lows + np.clip(best["x"], 0.0, 1.0) * span, loss=float(best["loss"]),
-                     n_evals=count["n"], message=message, start=start)
+    return FitResult(
+        theta=lows + np.clip(best["x"], 0.0, 1.0) * span,
+        loss=float(best["loss"]),
+        n_evals=count["n"],
+        message=message,
+        start=start,
+    )
 
 
 class _BudgetSpent(Exception):
     """Raised inside the objective when the evaluation budget is spent."""
 
 
-def predictive_values(ev: Evaluator, dists: dict[str, dict[str, float]],
-                      runs: int) -> dict[str, np.ndarray]:
+def predictive_values(
+    ev: Evaluator, dists: dict[str, dict[str, float]], runs: int
+) -> dict[str, np.ndarray]:
     """Per-run target quantities with the free parameters drawn from `dists` (a check)."""
     saved = dict(ev.scenarios)
     try:
@@ -427,19 +482,26 @@ class CalibrationResult:
     priors: list[FreeParam]
     fit: FitResult
     posterior: Posterior
-    values: dict[str, np.ndarray]          # per-run target quantities at the point fit
-    predictive: dict[str, np.ndarray]      # the same with the posterior drawn per run
-    backtest: dict[str, np.ndarray]        # monthly series for the backtest figure
+    values: dict[str, np.ndarray]  # per-run target quantities at the point fit
+    predictive: dict[str, np.ndarray]  # the same with the posterior drawn per run
+    backtest: dict[str, np.ndarray]  # monthly series for the backtest figure
     runs: int
     seed: int
     wall_time_s: float
-    inputs: dict[str, str]                 # file -> sha256
+    inputs: dict[str, str]  # file -> sha256
 
 
-def calibrate(targets_path: Path, priors_path: Path, baseline: Path, calibrated: Path,
-              runs: int = FIT_RUNS, seed: int = FIT_SEED, abc_runs: int = ABC_RUNS,
-              max_evals: int = MAX_EVALS,
-              progress: Callable[[str], None] | None = None) -> CalibrationResult:
+def calibrate(
+    targets_path: Path,
+    priors_path: Path,
+    baseline: Path,
+    calibrated: Path,
+    runs: int = FIT_RUNS,
+    seed: int = FIT_SEED,
+    abc_runs: int = ABC_RUNS,
+    max_evals: int = MAX_EVALS,
+    progress: Callable[[str], None] | None = None,
+) -> CalibrationResult:
     """Fit the free parameters to the targets and summarise what the targets leave open.
 
     Args:
@@ -468,26 +530,44 @@ def calibrate(targets_path: Path, priors_path: Path, baseline: Path, calibrated:
     values = ev.values(theta)
     draws = {p.path: float(v) for p, v in zip(priors, theta, strict=True)}
     base = ev.series({k: np.full(runs, v) for k, v in draws.items()}, runs)
-    cf = {key: ev.series({k: np.full(runs, v) for k, v in draws.items()}, runs, key)
-          for key in ev.scenarios if key}
+    cf = {
+        key: ev.series({k: np.full(runs, v) for k, v in draws.items()}, runs, key)
+        for key in ev.scenarios
+        if key
+    }
     backtest = {k: v for k, v in base.items() if not k.startswith("_")}
     for key, s in cf.items():
         for name in ("china_h20_imports_units",):
             backtest[f"{name}|without {key}"] = s[name]
     say(f"check: the baseline as shipped (posterior draws), {PREDICTIVE_RUNS} runs ...")
-    posterior_dists = {p.path: triangular_summary(posterior.samples[p.path], p.low, p.high,
-                                                  posterior.weights) for p in priors}
+    posterior_dists = {
+        p.path: triangular_summary(posterior.samples[p.path], p.low, p.high, posterior.weights)
+        for p in priors
+    }
     predictive = predictive_values(ev, posterior_dists, PREDICTIVE_RUNS)
-    inputs = {"targets": file_sha256(targets_path), "priors": file_sha256(priors_path),
-              "baseline": file_sha256(baseline)}
-    return CalibrationResult(targets=targets, priors=priors, fit=result, posterior=posterior,
-                             values=values, predictive=predictive, backtest=backtest,
-                             runs=runs, seed=seed,
-                             wall_time_s=time.perf_counter() - began, inputs=inputs)
+    inputs = {
+        "targets": file_sha256(targets_path),
+        "priors": file_sha256(priors_path),
+        "baseline": file_sha256(baseline),
+    }
+    return CalibrationResult(
+        targets=targets,
+        priors=priors,
+        fit=result,
+        posterior=posterior,
+        values=values,
+        predictive=predictive,
+        backtest=backtest,
+        runs=runs,
+        seed=seed,
+        wall_time_s=time.perf_counter() - began,
+        inputs=inputs,
+    )
 
 
-def evaluate_scenario(scenario_path: Path, targets: list[Target], runs: int,
-                      seed: int) -> dict[str, np.ndarray]:
+def evaluate_scenario(
+    scenario_path: Path, targets: list[Target], runs: int, seed: int
+) -> dict[str, np.ndarray]:
     """Every target's quantity per run for a scenario as shipped (calibration applied).
 
     Runs its own Monte Carlo (uncertainties drawn as declared, the calibrated posterior

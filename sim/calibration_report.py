@@ -40,11 +40,22 @@ BASELINE_ATOL = 1e-9
 def git_sha(root: Path) -> str:
     """Return the git commit of `root` (+dirty if files differ from it; unknown without git)."""
     try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                             text=True, check=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=root, capture_output=True, text=True, check=True,
-                               timeout=10).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
         return sha + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -73,18 +84,31 @@ def fit_rows(result: CalibrationResult) -> list[dict[str, Any]]:
     for t in result.targets:
         x = np.asarray(result.values[t.id], dtype=float)
         med = float(np.median(x))
-        rows.append({
-            "id": t.id, "document": t.document, "figure": t.figure, "kind": t.kind,
-            "value": t.value, "tolerance": t.tolerance, "unit": t.unit,
-            "model_p50": med, "model_p5": float(np.quantile(x, 0.05)),
-            "model_p95": float(np.quantile(x, 0.95)),
-            "error": float(normalised_error(t, med)), "pass": bool(passes(t, med)),
-            "in_fit": t.in_fit, "structural_miss": t.structural_miss,
-        })
+        rows.append(
+            {
+                "id": t.id,
+                "document": t.document,
+                "figure": t.figure,
+                "kind": t.kind,
+                "value": t.value,
+                "tolerance": t.tolerance,
+                "unit": t.unit,
+                "model_p50": med,
+                "model_p5": float(np.quantile(x, 0.05)),
+                "model_p95": float(np.quantile(x, 0.95)),
+                "error": float(normalised_error(t, med)),
+                "pass": bool(passes(t, med)),
+                "in_fit": t.in_fit,
+                "structural_miss": t.structural_miss,
+            }
+        )
         y = np.asarray(result.predictive[t.id], dtype=float)
-        rows[-1].update(shipped_p50=float(np.median(y)), shipped_p5=float(np.quantile(y, 0.05)),
-                        shipped_p95=float(np.quantile(y, 0.95)),
-                        shipped_pass=bool(passes(t, float(np.median(y)))))
+        rows[-1].update(
+            shipped_p50=float(np.median(y)),
+            shipped_p5=float(np.quantile(y, 0.05)),
+            shipped_p95=float(np.quantile(y, 0.95)),
+            shipped_pass=bool(passes(t, float(np.median(y)))),
+        )
     return rows
 
 
@@ -98,20 +122,29 @@ def _num(x: float) -> str:
 
 def markdown_report(result: CalibrationResult, provenance: dict[str, Any]) -> str:
     """Render the fit report as Markdown: provenance, the fit table, parameters, posterior."""
-    lines = ["# Calibration fit report", "",
-             "Written by `sim calibrate`; do not edit by hand. Targets: `targets.yaml`; free "
-             "parameters: `priors.yaml`; result: `calibrated.yaml`; figure: `fit.png`.", ""]
+    lines = [
+        "# Calibration fit report",
+        "",
+        "Written by `sim calibrate`; do not edit by hand. Targets: `targets.yaml`; free "
+        "parameters: `priors.yaml`; result: `calibrated.yaml`; figure: `fit.png`.",
+        "",
+    ]
     for key, value in provenance.items():
         lines.append(f"- {key}: `{value}`")
-    lines += ["", "## Targets", "",
-              "Model value: median over the runs at the point fit, with the 90% interval. "
-              "Error: in units of tolerance (0 inside a one-sided bound); pass if |error| <= 1.",
-              "",
-              "The last column is the baseline as shipped: the free parameters drawn from the "
-              "posterior in every run (a posterior predictive check).", "",
-              "| target | source | kind | value | tolerance | model median [5%, 95%] | error | "
-              "result | as shipped: median [5%, 95%] |",
-              "|---|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Targets",
+        "",
+        "Model value: median over the runs at the point fit, with the 90% interval. "
+        "Error: in units of tolerance (0 inside a one-sided bound); pass if |error| <= 1.",
+        "",
+        "The last column is the baseline as shipped: the free parameters drawn from the "
+        "posterior in every run (a posterior predictive check).",
+        "",
+        "| target | source | kind | value | tolerance | model median [5%, 95%] | error | "
+        "result | as shipped: median [5%, 95%] |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in fit_rows(result):
         verdict = "pass" if r["pass"] else "FAIL"
         if not r["in_fit"]:
@@ -121,22 +154,34 @@ def markdown_report(result: CalibrationResult, provenance: dict[str, Any]) -> st
             f"{r['unit']} | {_num(r['tolerance'])} | {_num(r['model_p50'])} "
             f"[{_num(r['model_p5'])}, {_num(r['model_p95'])}] | {r['error']:+.2f} | {verdict} | "
             f"{_num(r['shipped_p50'])} [{_num(r['shipped_p5'])}, {_num(r['shipped_p95'])}] "
-            f"{'pass' if r['shipped_pass'] else 'FAIL'} |")
+            f"{'pass' if r['shipped_pass'] else 'FAIL'} |"
+        )
     misses = [t for t in result.targets if t.structural_miss]
     if misses:
         lines += ["", "## Targets the model cannot meet", ""]
         for t in misses:
             lines.append(f"- **{t.id}**: {' '.join(t.structural_miss.split())}")
-    lines += ["", "## Free parameters", "",
-              "| parameter | prior range | point fit | posterior (triangular low / mode / high) |",
-              "|---|---|---|---|"]
+    lines += [
+        "",
+        "## Free parameters",
+        "",
+        "| parameter | prior range | point fit | posterior (triangular low / mode / high) |",
+        "|---|---|---|---|",
+    ]
     for p, v in zip(result.priors, result.fit.theta, strict=True):
-        post = triangular_summary(result.posterior.samples[p.path], p.low, p.high,
-                                  result.posterior.weights)
-        lines.append(f"| `{p.path}` [{p.unit}] | {p.low:g} - {p.high:g} | {v:.4g} | "
-                     f"{post['low']:.4g} / {post['mode']:.4g} / {post['high']:.4g} |")
-    lines += ["", f"ABC: {result.posterior.rule} ({result.posterior.n_within} of "
-              f"{result.posterior.n_drawn:,} prior draws met every fitted target).", ""]
+        post = triangular_summary(
+            result.posterior.samples[p.path], p.low, p.high, result.posterior.weights
+        )
+        lines.append(
+            f"| `{p.path}` [{p.unit}] | {p.low:g} - {p.high:g} | {v:.4g} | "
+            f"{post['low']:.4g} / {post['mode']:.4g} / {post['high']:.4g} |"
+        )
+    lines += [
+        "",
+        f"ABC: {result.posterior.rule} ({result.posterior.n_within} of "
+        f"{result.posterior.n_drawn:,} prior draws met every fitted target).",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -163,22 +208,29 @@ def calibrated_yaml(result: CalibrationResult, provenance: dict[str, Any]) -> st
     """calibrated.yaml: a partial scenario the baseline extends (world:, uncertainties:)."""
     world, skipped = _partial_world(result.priors, result.fit.theta)
     uncertainties = {
-        p.path: triangular_summary(result.posterior.samples[p.path], p.low, p.high,
-                                  result.posterior.weights)
+        p.path: triangular_summary(
+            result.posterior.samples[p.path], p.low, p.high, result.posterior.weights
+        )
         for p in result.priors
     }
-    head = ["# Calibrated parameters, written by `sim calibrate`; do not edit by hand.",
-            "# scenarios/baseline.yaml extends this file (and every scenario extends the",
-            "# baseline): world: holds the point fit; uncertainties: the distribution the Monte",
-            "# Carlo draws from (triangular summary of the prior draws ABC accepted), which",
-            "# overrides the point value in every run. Fit table: fit_report.md.",
-            "# Provenance:"]
+    head = [
+        "# Calibrated parameters, written by `sim calibrate`; do not edit by hand.",
+        "# scenarios/baseline.yaml extends this file (and every scenario extends the",
+        "# baseline): world: holds the point fit; uncertainties: the distribution the Monte",
+        "# Carlo draws from (triangular summary of the prior draws ABC accepted), which",
+        "# overrides the point value in every run. Fit table: fit_report.md.",
+        "# Provenance:",
+    ]
     head += [f"#   {k}: {v}" for k, v in provenance.items()]
     if skipped:
         head.append("# Point fits of " + ", ".join(skipped) + " are in fit_report.json only:")
         head.append("# their blocks cannot be given partially (the schema needs every field).")
-    body = yaml.safe_dump({"world": world, "uncertainties": uncertainties}, sort_keys=False,
-                          default_flow_style=None, width=100)
+    body = yaml.safe_dump(
+        {"world": world, "uncertainties": uncertainties},
+        sort_keys=False,
+        default_flow_style=None,
+        width=100,
+    )
     return "\n".join(head) + "\n" + body
 
 
@@ -197,8 +249,9 @@ def fit_figure(result: CalibrationResult) -> Any:
     rows = fit_rows(result)
     ys = np.arange(len(rows))[::-1]
     errs = [np.clip(r["error"], -6, 6) for r in rows]
-    colours = ["tab:green" if r["pass"] else ("tab:grey" if not r["in_fit"] else "tab:red")
-               for r in rows]
+    colours = [
+        "tab:green" if r["pass"] else ("tab:grey" if not r["in_fit"] else "tab:red") for r in rows
+    ]
     ax.barh(ys, errs, color=colours)
     ax.axvspan(-1, 1, color="tab:green", alpha=0.1)
     ax.set_yticks(ys, [r["id"] for r in rows])
@@ -223,8 +276,12 @@ def fit_figure(result: CalibrationResult) -> Any:
     ax.legend(fontsize=8)
 
     ax = axes[1, 0]
-    fan(ax, bt["china_h20_imports_units"] / 1e3, "tab:red",
-        "baseline (licence 2025-04, reversal 2025-07)")
+    fan(
+        ax,
+        bt["china_h20_imports_units"] / 1e3,
+        "tab:red",
+        "baseline (licence 2025-04, reversal 2025-07)",
+    )
     for key, x in bt.items():
         if key.startswith("china_h20_imports_units|"):
             k = x.shape[0]
@@ -259,8 +316,10 @@ def provenance(result: CalibrationResult, root: Path) -> dict[str, Any]:
         "targets_sha256": result.inputs["targets"],
         "priors_sha256": result.inputs["priors"],
         "baseline_sha256": result.inputs["baseline"],
-        "fit": (f"L-BFGS-B, loss {result.fit.loss:.4f} after {result.fit.n_evals} evaluations "
-                f"of {result.runs} runs, seed {result.seed}"),
+        "fit": (
+            f"L-BFGS-B, loss {result.fit.loss:.4f} after {result.fit.n_evals} evaluations "
+            f"of {result.runs} runs, seed {result.seed}"
+        ),
         "abc": f"{result.posterior.rule}; {result.posterior.n_drawn} prior draws",
         "wall_time_s": round(result.wall_time_s, 1),
     }
@@ -273,8 +332,7 @@ def report_json(result: CalibrationResult, prov: dict[str, Any]) -> dict[str, An
         "runs": result.runs,
         "seed": result.seed,
         "loss": result.fit.loss,
-        "point_fit": {p.path: float(v) for p, v in zip(result.priors, result.fit.theta,
-                                                        strict=True)},
+        "point_fit": {p.path: float(v) for p, v in zip(result.priors, result.fit.theta, strict=True)},
         "targets": fit_rows(result),
         "target_definitions": [target_dump(t) for t in result.targets],
     }
@@ -305,25 +363,36 @@ def write_outputs(result: CalibrationResult, out_dir: Path, root: Path) -> list[
 # --------------------------------------------------------------------------- regression baselines
 
 
-def baseline_numbers(scenario_path: Path, runs: int = BASELINE_RUNS,
-                     seed: int = BASELINE_SEED) -> dict[str, float]:
+def baseline_numbers(
+    scenario_path: Path, runs: int = BASELINE_RUNS, seed: int = BASELINE_SEED
+) -> dict[str, float]:
     """Compute the pinned numbers of one scenario: {'outcome@YYYY-12:stat': value}."""
     from sim import load_scenario, run_ensemble
 
     sc = load_scenario(scenario_path, {"run.runs": runs, "run.seed": seed})
     summary = run_ensemble(sc).summary_outcomes()
-    return {f"{o}@{y}:{s}": float(summary[o][y][s])
-            for o in BASELINE_OUTCOMES for y in BASELINE_YEARS for s in BASELINE_STATS}
+    return {
+        f"{o}@{y}:{s}": float(summary[o][y][s])
+        for o in BASELINE_OUTCOMES
+        for y in BASELINE_YEARS
+        for s in BASELINE_STATS
+    }
 
 
-def refresh_baselines(scenarios_dir: Path, out_dir: Path,
-                      names: tuple[str, ...] = BASELINE_SCENARIOS) -> list[Path]:
+def refresh_baselines(
+    scenarios_dir: Path, out_dir: Path, names: tuple[str, ...] = BASELINE_SCENARIOS
+) -> list[Path]:
     """Rewrite tests/baselines/<name>.json from fresh runs of the shipped scenarios."""
     written = []
     for name in names:
         numbers = baseline_numbers(scenarios_dir / f"{name}.yaml")
-        body = {"scenario": name, "runs": BASELINE_RUNS, "seed": BASELINE_SEED,
-                "sim_version": sim_version(), "numbers": numbers}
+        body = {
+            "scenario": name,
+            "runs": BASELINE_RUNS,
+            "seed": BASELINE_SEED,
+            "sim_version": sim_version(),
+            "numbers": numbers,
+        }
         path = Path(out_dir) / f"{name}.json"
         text = json.dumps(body, indent=2, sort_keys=True) + "\n"
         atomic_write(path, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
@@ -331,8 +400,12 @@ def refresh_baselines(scenarios_dir: Path, out_dir: Path,
     return written
 
 
-def compare_numbers(old: dict[str, float], new: dict[str, float],
-                    rtol: float = BASELINE_RTOL, atol: float = BASELINE_ATOL) -> list[str]:
+def compare_numbers(
+    old: dict[str, float],
+    new: dict[str, float],
+    rtol: float = BASELINE_RTOL,
+    atol: float = BASELINE_ATOL,
+) -> list[str]:
     """Lines 'name: old -> new (change)' for every number that moved beyond tolerance."""
     lines = []
     for key in sorted(set(old) | set(new)):

@@ -37,8 +37,9 @@ class Quantity(_Strict):
 
     series: str | None = Field(None, description="Monthly series to read (sim.model.SERIES).")
     catalogue: str | None = Field(None, description="Chip type to check in the catalogue.")
-    op: Literal["mean", "sum", "at", "min", "max", "change", "max_increase",
-                "chips_per_gw"] = Field(description="Reduction over the months.")
+    op: Literal["mean", "sum", "at", "min", "max", "change", "max_increase", "chips_per_gw"] = Field(
+        description="Reduction over the months."
+    )
     from_: YearMonth | None = Field(None, alias="from", description="First month [YYYY-MM].")
     to: YearMonth | None = Field(None, description="Last month, inclusive [YYYY-MM].")
     month: YearMonth | None = Field(None, description="The month of op: at [YYYY-MM].")
@@ -46,8 +47,9 @@ class Quantity(_Strict):
     divide_by: str | None = Field(None, description="Divide by this series month by month.")
     scale: float = Field(1.0, description="Unit conversion applied last [target unit/series unit].")
     without_history: YearMonth | None = Field(
-        None, description="Counterfactual without the history event of this month, minus the "
-        "baseline [YYYY-MM]."
+        None,
+        description="Counterfactual without the history event of this month, minus the "
+        "baseline [YYYY-MM].",
     )
     gw: float | None = Field(None, gt=0, description="Power of op: chips_per_gw [GW].")
 
@@ -135,8 +137,12 @@ def _fail(path: Path, where: str, exc: ValidationError) -> ScenarioError:
     err = exc.errors(include_url=False)[0]
     loc = ".".join(str(p) for p in err["loc"])
     msg = err["msg"].removeprefix("Value error, ")
-    return ScenarioError(path, f"{where}.{loc}" if loc else where, msg,
-                         "correct the entry (see the header of the file for the fields)")
+    return ScenarioError(
+        path,
+        f"{where}.{loc}" if loc else where,
+        msg,
+        "correct the entry (see the header of the file for the fields)",
+    )
 
 
 def load_targets(path: Path) -> list[Target]:
@@ -149,8 +155,12 @@ def load_targets(path: Path) -> list[Target]:
     data = read_yaml(path)
     entries = data.get("targets")
     if not isinstance(entries, list) or not entries:
-        raise ScenarioError(path, "targets", "needs a non-empty list of targets",
-                            "write targets: followed by '- id: S1 ...' entries")
+        raise ScenarioError(
+            path,
+            "targets",
+            "needs a non-empty list of targets",
+            "write targets: followed by '- id: S1 ...' entries",
+        )
     out, seen = [], set()
     for i, entry in enumerate(entries):
         try:
@@ -158,8 +168,12 @@ def load_targets(path: Path) -> list[Target]:
         except ValidationError as exc:
             raise _fail(path, f"targets[{i}]", exc) from None
         if target.id in seen:
-            raise ScenarioError(path, f"targets[{i}].id", f"duplicate id {target.id!r}",
-                                "give each target its own id (e.g. S18-openai)")
+            raise ScenarioError(
+                path,
+                f"targets[{i}].id",
+                f"duplicate id {target.id!r}",
+                "give each target its own id (e.g. S18-openai)",
+            )
         seen.add(target.id)
         out.append(target)
     return out
@@ -175,18 +189,29 @@ def load_priors(path: Path) -> list[FreeParam]:
     data = read_yaml(path)
     entries = data.get("parameters")
     if not isinstance(entries, dict) or not entries:
-        raise ScenarioError(path, "parameters", "needs a mapping of dotted paths to ranges",
-                            "write parameters: followed by 'world.x.y: {low:, high:, ...}'")
+        raise ScenarioError(
+            path,
+            "parameters",
+            "needs a mapping of dotted paths to ranges",
+            "write parameters: followed by 'world.x.y: {low:, high:, ...}'",
+        )
     out = []
     for key, entry in entries.items():
         if not isinstance(entry, dict):
-            raise ScenarioError(path, f"parameters.{key}", "must be a mapping",
-                                "give low:, high:, unit:, targets: and reason:")
+            raise ScenarioError(
+                path,
+                f"parameters.{key}",
+                "must be a mapping",
+                "give low:, high:, unit:, targets: and reason:",
+            )
         try:
             param = FreeParam.model_validate({"path": key, **entry})
             Scenario.model_validate(
-                {"name": "check", "uncertainties": {key: {"dist": "uniform", "low": param.low,
-                                                          "high": param.high}}})
+                {
+                    "name": "check",
+                    "uncertainties": {key: {"dist": "uniform", "low": param.low, "high": param.high}},
+                }
+            )
         except ValidationError as exc:
             raise _fail(path, f"parameters.{key}", exc) from None
         out.append(param)
@@ -214,8 +239,12 @@ def _reduce(q: Quantity, series: dict[str, np.ndarray]) -> np.ndarray:
         return x[month_index(q.month) - start]
     a, b = month_index(q.from_) - start, month_index(q.to) - start + 1
     if a < 0 or b > x.shape[0]:
-        raise ScenarioError(None, "quantity", f"months {q.from_}..{q.to} are outside the run",
-                            "choose months inside the simulated horizon")
+        raise ScenarioError(
+            None,
+            "quantity",
+            f"months {q.from_}..{q.to} are outside the run",
+            "choose months inside the simulated horizon",
+        )
     w = x[a:b]
     if q.op == "mean":
         return w.mean(axis=0)
@@ -229,13 +258,16 @@ def _reduce(q: Quantity, series: dict[str, np.ndarray]) -> np.ndarray:
         return w[-1] - w[0]
     # max_increase: the largest rise over `window` months within the period
     k = int(q.window)
-    padded = x[max(a - k, 0):b]
+    padded = x[max(a - k, 0) : b]
     return np.max(padded[k:] - padded[:-k], axis=0) if padded.shape[0] > k else w[-1] - w[0]
 
 
-def evaluate_quantity(q: Quantity, base: dict[str, np.ndarray],
-                      counterfactual: dict[str, np.ndarray] | None,
-                      scenario: Scenario) -> np.ndarray:
+def evaluate_quantity(
+    q: Quantity,
+    base: dict[str, np.ndarray],
+    counterfactual: dict[str, np.ndarray] | None,
+    scenario: Scenario,
+) -> np.ndarray:
     """Compute a target's quantity per run [target unit], shape (runs,)."""
     runs = next(v for k, v in base.items() if not k.startswith("_")).shape[1]
     if q.catalogue is not None:

@@ -339,8 +339,12 @@ class RaceModel(mesa.Model):
         h["openai_power_gw"].append(labs["openai"].power_gw if "openai" in labs else zero)
         h["openai_revenue_busd"].append(labs["openai"].revenue if "openai" in labs else zero)
         h["openai_capex_busd"].append(
-            labs["openai"].chip_spend + self.nations["us"].delivered.get("openai", 0.0)
-            * self.p("world.us.power_capex_busd_per_gw") if "openai" in labs else zero)
+            labs["openai"].chip_spend
+            + self.nations["us"].delivered.get("openai", 0.0)
+            * self.p("world.us.power_capex_busd_per_gw")
+            if "openai" in labs
+            else zero
+        )
         h["alibaba_revenue_busd"].append(labs["alibaba"].revenue if "alibaba" in labs else zero)
         h["xai_chips"].append(labs["xai"].units.sum(axis=0) if "xai" in labs else zero)
         h["us_power_build_gw"].append(self.nations["us"].build_gw)

@@ -563,8 +563,9 @@ class Behaviour(Strict):
     """How labs split their budgets."""
 
     capital_draw: Probability = Field(
-        0.12, description="Share of capital a lab spends each month [fraction/month] "
-        "(calibrated on S5/S21 in calibration/calibrated.yaml; this default is the uncalibrated value)."
+        0.12,
+        description="Share of capital a lab spends each month [fraction/month] "
+        "(calibrated on S5/S21 in calibration/calibrated.yaml; this default is the uncalibrated value).",
     )
     share_chips: Probability = Field(
         0.85,
@@ -603,7 +604,7 @@ class Behaviour(Strict):
         24.0,
         description="Construction horizon a lab keeps power projects under development for "
         "[months] (P18 lead times of 2-5 years, S21 shows faster is possible; calibrated on "
-        "S5/S7 in calibration/calibrated.yaml)."
+        "S5/S7 in calibration/calibrated.yaml).",
     )
     chip_lead_months: Positive = Field(
         3.0,
@@ -1145,7 +1146,11 @@ def validate_dict(data: dict[str, Any], source: Path | None) -> Scenario:
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Load, merge `extends:`, apply dotted-path overrides and validate a scenario file."""
+    """Load, merge `extends:`, apply dotted-path overrides and validate a scenario file.
+
+    An override of a path that the scenario declares uncertain fixes that parameter at the
+    given value in every run (its distribution becomes `fixed`).
+    """
     path = Path(path)
     raw = resolve_raw(path)
     if overrides:
@@ -1159,6 +1164,13 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
                     f"start the path with one of {', '.join(Scenario.model_fields)}",
                 )
         raw = apply_paths(raw, overrides)
+        # a value set on the command line must win over a declared distribution of that path,
+        # which would otherwise replace it in every run: the uncertainty becomes a fixed value
+        uncertain = raw.get("uncertainties")
+        if isinstance(uncertain, dict):
+            for key, value in overrides.items():
+                if key in uncertain and isinstance(value, int | float) and not isinstance(value, bool):
+                    uncertain[key] = {"dist": "fixed", "value": value}
     return validate_dict(raw, path)
 
 

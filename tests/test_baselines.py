@@ -32,7 +32,8 @@ def test_scenario_matches_its_baseline(name):
     assert not changed, (
         f"{name}: {len(changed)} of {len(fresh)} numbers moved (old -> new (change)):\n  "
         + "\n  ".join(changed)
-        + "\nIf the change is deliberate: sim calibrate --refresh-baselines")
+        + "\nIf the change is deliberate: sim calibrate --refresh-baselines"
+    )
 
 
 def test_compare_numbers_reports_old_new_and_change():

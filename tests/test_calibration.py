@@ -31,10 +31,20 @@ REPORT = json.loads((CAL / "fit_report.json").read_text())
 
 
 def _target(kind: str, value: float = 10.0, tolerance: float = 2.0) -> Target:
-    return Target.model_validate({
-        "id": "T", "document": "d", "figure": "f", "date": "2025", "kind": kind,
-        "value": value, "tolerance": tolerance, "unit": "u", "why_tolerance": "w",
-        "quantity": {"series": "us_ai_power_gw", "op": "at", "month": "2025-06"}})
+    return Target.model_validate(
+        {
+            "id": "T",
+            "document": "d",
+            "figure": "f",
+            "date": "2025",
+            "kind": kind,
+            "value": value,
+            "tolerance": tolerance,
+            "unit": "u",
+            "why_tolerance": "w",
+            "quantity": {"series": "us_ai_power_gw", "op": "at", "month": "2025-06"},
+        }
+    )
 
 
 def test_normalised_error_by_kind():
@@ -57,8 +67,10 @@ def test_every_target_is_met_by_the_calibrated_baseline():
     for t in targets:
         med = float(np.median(values[t.id]))
         ok = passes(t, med)
-        report.append(f"{t.id}: median {med:.4g} vs {t.kind} {t.value:g} ± {t.tolerance:g} "
-                      f"-> {'pass' if ok else 'FAIL'}")
+        report.append(
+            f"{t.id}: median {med:.4g} vs {t.kind} {t.value:g} ± {t.tolerance:g} "
+            f"-> {'pass' if ok else 'FAIL'}"
+        )
         if t.in_fit:
             assert ok, "\n".join(report)
         else:
@@ -74,14 +86,21 @@ def test_calibrated_yaml_is_the_output_of_the_current_inputs():
     assert prov["baseline_sha256"] == file_sha256(BASELINE), "re-run sim calibrate"
     targets = load_targets(CAL / "targets.yaml")
     priors = load_priors(CAL / "priors.yaml")
-    ev = Evaluator(BASELINE, targets, priors, runs=REPORT["runs"], seed=REPORT["seed"],
-                   calibrated=CAL / "calibrated.yaml")
+    ev = Evaluator(
+        BASELINE,
+        targets,
+        priors,
+        runs=REPORT["runs"],
+        seed=REPORT["seed"],
+        calibrated=CAL / "calibrated.yaml",
+    )
     theta = np.array([REPORT["point_fit"][p.path] for p in priors])
     values = ev.values(theta)
     for row in REPORT["targets"]:
         median = float(np.median(values[row["id"]]))
         assert median == pytest.approx(row["model_p50"], rel=1e-6, abs=1e-9), (
-            f"{row['id']}: the model changed; re-run sim calibrate")
+            f"{row['id']}: the model changed; re-run sim calibrate"
+        )
     assert ev.loss(theta) == pytest.approx(REPORT["loss"], rel=1e-6)
     calibrated = yaml.safe_load((CAL / "calibrated.yaml").read_text())
     assert set(calibrated["uncertainties"]) == {p.path for p in priors}
@@ -94,8 +113,7 @@ def test_loss_is_a_deterministic_function_of_the_parameters():
     """Common random numbers: the same point gives the same loss; another point another."""
     targets = load_targets(CAL / "targets.yaml")
     priors = load_priors(CAL / "priors.yaml")
-    ev = Evaluator(BASELINE, targets, priors, runs=20, seed=3,
-                   calibrated=CAL / "calibrated.yaml")
+    ev = Evaluator(BASELINE, targets, priors, runs=20, seed=3, calibrated=CAL / "calibrated.yaml")
     theta = np.array([REPORT["point_fit"][p.path] for p in priors])
     assert ev.loss(theta) == ev.loss(theta.copy())
     moved = theta.copy()
@@ -106,8 +124,7 @@ def test_loss_is_a_deterministic_function_of_the_parameters():
 def test_abc_keeps_draws_nearer_the_targets_than_the_prior():
     targets = load_targets(CAL / "targets.yaml")
     priors = load_priors(CAL / "priors.yaml")
-    ev = Evaluator(BASELINE, targets, priors, runs=20, seed=5,
-                   calibrated=CAL / "calibrated.yaml")
+    ev = Evaluator(BASELINE, targets, priors, runs=20, seed=5, calibrated=CAL / "calibrated.yaml")
     post = abc_posterior(ev, runs=400, min_accepted=40)
     assert all(len(v) >= 40 for v in post.samples.values())
     # the wafer count is pinned by S3: accepted draws are narrower than the uniform prior
@@ -128,11 +145,14 @@ def test_free_parameter_declared_twice_is_refused(tmp_path):
         Evaluator(path, load_targets(CAL / "targets.yaml"), load_priors(CAL / "priors.yaml"))
 
 
-@pytest.mark.parametrize(("edit", "field"), [
-    (lambda t: t.pop("tolerance"), "targets[0].tolerance"),
-    (lambda t: t["quantity"].update(series="no_such_series"), "targets[0].quantity"),
-    (lambda t: t.update(kind="about"), "targets[0].kind"),
-])
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (lambda t: t.pop("tolerance"), "targets[0].tolerance"),
+        (lambda t: t["quantity"].update(series="no_such_series"), "targets[0].quantity"),
+        (lambda t: t.update(kind="about"), "targets[0].kind"),
+    ],
+)
 def test_bad_targets_file_names_file_field_and_fix(tmp_path, edit, field):
     data = yaml.safe_load((CAL / "targets.yaml").read_text())
     edit(data["targets"][0])
@@ -145,12 +165,17 @@ def test_bad_targets_file_names_file_field_and_fix(tmp_path, edit, field):
 
 def test_sim_calibrate_bad_input_exits_2_and_writes_nothing(tmp_path):
     bad = tmp_path / "priors.yaml"
-    bad.write_text("parameters:\n  world.huawei.wafers_2025: {low: 5, high: 1, unit: x, "
-                   "targets: [S3], reason: r}\n")
+    bad.write_text(
+        "parameters:\n  world.huawei.wafers_2025: {low: 5, high: 1, unit: x, targets: [S3], reason: r}\n"
+    )
     out = tmp_path / "out"
     proc = subprocess.run(
         [sys.executable, "-m", "sim", "calibrate", "--priors", str(bad), "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "priors.yaml" in proc.stderr and "world.huawei.wafers_2025" in proc.stderr
@@ -168,10 +193,26 @@ def test_sim_calibrate_end_to_end_on_a_small_budget(tmp_path):
     baseline = tmp_path / "scenarios" / "baseline.yaml"
     baseline.write_text(BASELINE.read_text())
     out = tmp_path / "calibration"
-    result = CliRunner().invoke(main, [
-        "calibrate", "--baseline", str(baseline), "--out", str(out), "--runs", "10",
-        "--abc-runs", "200", "--max-evals", "3",
-        "--targets", str(CAL / "targets.yaml"), "--priors", str(CAL / "priors.yaml")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "calibrate",
+            "--baseline",
+            str(baseline),
+            "--out",
+            str(out),
+            "--runs",
+            "10",
+            "--abc-runs",
+            "200",
+            "--max-evals",
+            "3",
+            "--targets",
+            str(CAL / "targets.yaml"),
+            "--priors",
+            str(CAL / "priors.yaml"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     for name in ("calibrated.yaml", "fit_report.md", "fit_report.json", "fit.png"):
         assert (out / name).stat().st_size > 0, name
