@@ -393,6 +393,137 @@ def schema(out: str) -> None:
     console.print(f"wrote {out}")
 
 
+# --------------------------------------------------------------------------- calibrate (issue 3)
+@main.command()
+@click.option(
+    "--targets",
+    "targets_path",
+    type=click.Path(dir_okay=False),
+    default="calibration/targets.yaml",
+    show_default=True,
+    help="Targets file.",
+)
+@click.option(
+    "--priors",
+    "priors_path",
+    type=click.Path(dir_okay=False),
+    default="calibration/priors.yaml",
+    show_default=True,
+    help="Free parameters.",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False),
+    default="scenarios/baseline.yaml",
+    show_default=True,
+    help="The baseline scenario the calibration fits.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default="calibration",
+    show_default=True,
+    help="Where calibrated.yaml and the fit report go.",
+)
+@click.option(
+    "--runs",
+    type=click.IntRange(min=10),
+    default=100,
+    show_default=True,
+    help="Runs per loss evaluation (common random numbers).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=20250101,
+    show_default=True,
+    help="Seed shared by every evaluation.",
+)
+@click.option(
+    "--abc-runs",
+    type=click.IntRange(min=100),
+    default=20000,
+    show_default=True,
+    help="Prior draws of the ABC step (one run each).",
+)
+@click.option(
+    "--max-evals",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Most loss evaluations of the optimiser.",
+)
+@click.option(
+    "--refresh-baselines",
+    is_flag=True,
+    help="Do not fit: rewrite tests/baselines/*.json from the current calibrated "
+    "scenarios (after a deliberate model change).",
+)
+@handle_errors
+def calibrate(
+    targets_path: str,
+    priors_path: str,
+    baseline: str,
+    out_dir: str,
+    runs: int,
+    seed: int,
+    abc_runs: int,
+    max_evals: int,
+    refresh_baselines: bool,
+) -> None:
+    """Fit the free parameters to the targets and write calibration/calibrated.yaml.
+
+    Run it from the repository root (the default paths are relative). It prints its progress,
+    the fit table, and writes calibrated.yaml, fit_report.md, fit_report.json and fit.png.
+    """
+    import time
+
+    from sim import calibration, calibration_report
+
+    began = time.perf_counter()
+    if refresh_baselines:
+        base = Path(baseline).parent
+        for path in calibration_report.refresh_baselines(base, Path("tests/baselines")):
+            console.print(f"wrote {path}")
+        return
+    out = Path(out_dir)
+
+    def say(line: str) -> None:
+        err_console.print(f"[{time.perf_counter() - began:6.1f} s] {line}", highlight=False)
+
+    result = calibration.calibrate(
+        Path(targets_path),
+        Path(priors_path),
+        Path(baseline),
+        out / "calibrated.yaml",
+        runs=runs,
+        seed=seed,
+        abc_runs=abc_runs,
+        max_evals=max_evals,
+        progress=say,
+    )
+    say("writing calibrated.yaml, fit_report.md, fit_report.json and fit.png ...")
+    written = calibration_report.write_outputs(result, out, Path(baseline).resolve().parent.parent)
+    table = Table(title=f"Fit: {runs} runs per evaluation, seed {seed}, loss {result.fit.loss:.3f}")
+    for col in ("target", "kind", "value", "model median [5%, 95%]", "error", "result"):
+        table.add_column(col)
+    for r in calibration_report.fit_rows(result):
+        verdict = "pass" if r["pass"] else ("FAIL" + ("" if r["in_fit"] else " (structural)"))
+        table.add_row(
+            r["id"],
+            r["kind"],
+            f"{r['value']:,.4g} {r['unit']}",
+            f"{r['model_p50']:,.4g} [{r['model_p5']:,.4g}, {r['model_p95']:,.4g}]",
+            f"{r['error']:+.2f}",
+            verdict,
+        )
+    console.print(table)
+    console.print(
+        "wrote " + ", ".join(str(p) for p in written) + f"  ({time.perf_counter() - began:.0f} s)"
+    )
+
+
 # --------------------------------------------------------------------------- policy analysis
 
 

@@ -52,6 +52,15 @@ SERIES: dict[str, str] = {
     "openai_power_pipeline_gw": "GW contracted or queued",
     "us_researchers": "head",
     "china_researchers": "head",
+    # Added for the calibration (issue 3): series the targets of calibration/targets.yaml read.
+    "openai_power_gw": "GW contracted",  # S6: the 10 GW plan
+    "openai_revenue_busd": "billion USD/year, annualised",  # S18
+    "openai_capex_busd": "billion USD per month on chips and power",  # S5
+    "alibaba_revenue_busd": "billion USD/year, annualised (AI share of Alibaba Cloud)",  # S18
+    "xai_chips": "chips installed",  # S21: Colossus build speed
+    "us_power_build_gw": "GW/month the grid can connect",  # S10
+    "china_power_build_gw": "GW/month the grid can connect",  # S10
+    "china_researcher_outflow": "head/month leaving China",  # S16
 }
 
 
@@ -324,6 +333,23 @@ class RaceModel(mesa.Model):
         h["us_researchers"].append(self.nations["us"].researchers)
         h["china_researchers"].append(self.nations["china"].researchers)
         h["lab_capability_max"].append(last["leader_capability"])
+        # calibration series (issue 3); a lab missing from the scenario records zeros
+        labs = {lab.key: lab for lab in self.labs}
+        zero = np.zeros(self.n_runs)
+        h["openai_power_gw"].append(labs["openai"].power_gw if "openai" in labs else zero)
+        h["openai_revenue_busd"].append(labs["openai"].revenue if "openai" in labs else zero)
+        h["openai_capex_busd"].append(
+            labs["openai"].chip_spend
+            + self.nations["us"].delivered.get("openai", 0.0)
+            * self.p("world.us.power_capex_busd_per_gw")
+            if "openai" in labs
+            else zero
+        )
+        h["alibaba_revenue_busd"].append(labs["alibaba"].revenue if "alibaba" in labs else zero)
+        h["xai_chips"].append(labs["xai"].units.sum(axis=0) if "xai" in labs else zero)
+        h["us_power_build_gw"].append(self.nations["us"].build_gw)
+        h["china_power_build_gw"].append(self.nations["china"].build_gw)
+        h["china_researcher_outflow"].append(self.nations["china"].outflow)
         for name in h:
             if not np.all(np.isfinite(h[name][-1])):
                 bad = int(np.flatnonzero(~np.isfinite(h[name][-1]))[0])

@@ -218,7 +218,7 @@ class NvidiaWorld(Strict):
     smuggling_leak: Probability = Field(
         0.02,
         description="Share of Nvidia's monthly output of a type that can be diverted to China "
-        "with no enforcement [fraction] (prior; calibrated).",
+        "with no enforcement [fraction] (assumption; the baseline draws it from its uncertainties).",
     )
     smuggling_premium: NonNegative = Field(
         0.5, description="Extra price paid for a smuggled chip [fraction of list] (assumption)."
@@ -233,7 +233,7 @@ class HuaweiWorld(Strict):
         # fitted so that 2026 output stays below 445,000 chips (S3).
         1_600.0,
         description="Advanced-node wafers a month for Ascend dies at the start [wafers/month] "
-        "(calibrated on S3).",
+        "(calibrated on S3 in calibration/calibrated.yaml; this default is the uncalibrated value).",
     )
     wafer_growth: NonNegative = Field(
         0.33, description="Wafer growth [fraction/year] (P12: 45k -> 60k -> 80k)."
@@ -351,6 +351,7 @@ def _default_labs() -> dict[str, LabSpec]:
     return {
         # P20: OpenAI compute power 0.6 GW (2024) -> 1.9 GW (2025); P29: ARR ~USD 6B end-2024;
         # S5: Stargate USD 100B at once and 500B over 4 years; funding besides Stargate: assumption.
+        # revenue_growth: calibrated on S18 in calibration/calibrated.yaml (2.0 is uncalibrated).
         "openai": LabSpec(
             nation=us,
             capital_busd=10,
@@ -443,6 +444,7 @@ def _default_labs() -> dict[str, LabSpec]:
         ),
         # P28: Alibaba ~RMB 120B (USD 17B) capex a year; S18: Alibaba Cloud USD 22B revenue (the
         # AI share of it is what this lab counts: assumption 20%); S30: Qwen open weights.
+        # revenue_growth: calibrated on S18 in calibration/calibrated.yaml (0.6 is uncalibrated).
         "alibaba": LabSpec(
             nation=cn,
             open_weights=True,
@@ -530,7 +532,7 @@ class Science(Strict):
     distill_rate: NonNegative = Field(
         0.06,
         description="Share of the capability gap to the global leader a lab behind closes each "
-        "month by distillation [1/month] (S14; calibrated on S1).",
+        "month by distillation [1/month] (S14; assumption, the baseline draws it over 0.03-0.10).",
     )
     open_spill_rate: NonNegative = Field(
         0.02,
@@ -542,7 +544,8 @@ class Science(Strict):
         ge=-3.0,
         le=3.0,
         description="Effective-compute multiplier of Chinese labs at the start relative to their "
-        "lab table (efficiency, frontier focus, software) [log10] (calibrated on S1).",
+        "lab table (efficiency, frontier focus, software) [log10] (calibrated on S1 in "
+        "calibration/calibrated.yaml; this default is the uncalibrated value).",
     )
     us_frontier_growth_before_start: Positive = Field(
         1.15,
@@ -560,7 +563,9 @@ class Behaviour(Strict):
     """How labs split their budgets."""
 
     capital_draw: Probability = Field(
-        0.12, description="Share of capital a lab spends each month [fraction/month] (assumption)."
+        0.12,
+        description="Share of capital a lab spends each month [fraction/month] "
+        "(calibrated on S5/S21 in calibration/calibrated.yaml; this default is the uncalibrated value).",
     )
     share_chips: Probability = Field(
         0.85,
@@ -586,7 +591,8 @@ class Behaviour(Strict):
     inference_weight: Probability = Field(
         0.5,
         description="Weight of serving against training throughput when a lab values a chip "
-        "[fraction] (assumption).",
+        "[fraction] (calibrated on S20 in calibration/calibrated.yaml; this default is the "
+        "uncalibrated value).",
     )
     revenue_reinvested: Probability = Field(
         0.5, description="Share of revenue that returns to the AI budget [fraction] (assumption)."
@@ -597,7 +603,8 @@ class Behaviour(Strict):
     power_lookahead_months: Positive = Field(
         24.0,
         description="Construction horizon a lab keeps power projects under development for "
-        "[months] (assumption; P18 lead times of 2-5 years, S21 shows faster is possible).",
+        "[months] (P18 lead times of 2-5 years, S21 shows faster is possible; calibrated on "
+        "S5/S7 in calibration/calibrated.yaml).",
     )
     chip_lead_months: Positive = Field(
         3.0,
@@ -617,7 +624,8 @@ class Migration(Strict):
     home_bias: NonNegative = Field(
         2.0,
         description="Attractiveness a researcher attaches to staying home [log units] "
-        "(S16: more than half of DeepSeek R1's authors never left China).",
+        "(S16: more than half of DeepSeek R1's authors never left China; calibrated on S15/S16 "
+        "in calibration/calibrated.yaml).",
     )
     visa_cost_scale_kusd: Positive = Field(
         300.0,
@@ -628,7 +636,7 @@ class Migration(Strict):
 def _us_nation() -> NationWorld:
     return NationWorld(
         # P17: US adds ~49-64 GW/yr of generation; P18: slow interconnection; AI share: calibrated
-        # on S7 (> 5 GW under development for OpenAI by mid-2025).
+        # on S6/S10 (calibration/calibrated.yaml; 0.4 is the uncalibrated value).
         ai_power_build_gw=0.4,
         ai_power_build_growth=0.3,
         # P33: ~42% of top-tier researchers work in the US; pool: assumption.
@@ -1138,7 +1146,11 @@ def validate_dict(data: dict[str, Any], source: Path | None) -> Scenario:
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Load, merge `extends:`, apply dotted-path overrides and validate a scenario file."""
+    """Load, merge `extends:`, apply dotted-path overrides and validate a scenario file.
+
+    An override of a path that the scenario declares uncertain fixes that parameter at the
+    given value in every run (its distribution becomes `fixed`).
+    """
     path = Path(path)
     raw = resolve_raw(path)
     if overrides:
@@ -1152,6 +1164,13 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
                     f"start the path with one of {', '.join(Scenario.model_fields)}",
                 )
         raw = apply_paths(raw, overrides)
+        # a value set on the command line must win over a declared distribution of that path,
+        # which would otherwise replace it in every run: the uncertainty becomes a fixed value
+        uncertain = raw.get("uncertainties")
+        if isinstance(uncertain, dict):
+            for key, value in overrides.items():
+                if key in uncertain and isinstance(value, int | float) and not isinstance(value, bool):
+                    uncertain[key] = {"dist": "fixed", "value": value}
     return validate_dict(raw, path)
 
 

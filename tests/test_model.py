@@ -5,7 +5,7 @@ from support import SCENARIOS
 
 from sim import load_scenario
 from sim.model import RaceModel
-from sim.scenario import month_index
+from sim.scenario import month_index, scenario_from_dict
 
 
 def run(name="baseline", runs=20, **overrides):
@@ -23,7 +23,10 @@ def test_history_events_switch_h20_off_and_on():
     h20 = s["china_h20_imports_units"]
     # April-June 2025: licence requirement (S20); from July: sales resume
     assert np.all(h20[month("2025-05") : month("2025-07")] == 0.0)
-    assert np.all(h20[month("2025-08")] > 0.0)
+    # calibrated baseline (issue 3): H20 demand depends on the posterior inference weight, so
+    # sales resume in most runs rather than in every run
+    resumed = h20[month("2025-07") : month("2025-09") + 1].sum(axis=0)
+    assert np.median(resumed) > 0.0
 
 
 def test_timeline_event_applies_from_its_date():
@@ -39,9 +42,13 @@ def test_timeline_event_applies_from_its_date():
     legal = s["china_chip_imports_legal_h100e"]
     assert legal[month("2027-03")].min() > 1000
     # only the H20 (0.15 H100e, half blocked) remains legal after the ban, and buyers turn to it
-    assert np.median(legal[month("2027-08")]) < 0.5 * np.median(legal[month("2027-03")])
+    # calibrated baseline (issue 3): H20s (valued for serving) replace part of the H200s, so
+    # legal imports fall by about half rather than by more than half
+    assert np.median(legal[month("2027-08")]) < 0.7 * np.median(legal[month("2027-03")])
     h20 = s["china_h20_imports_units"]
-    assert np.median(h20[month("2027-08")]) > np.median(h20[month("2027-03")])
+    # calibrated baseline (issue 3): with the fitted inference weight Chinese buyers already
+    # take H20s before the ban, so they keep flowing rather than rising
+    assert np.median(h20[month("2027-08")]) > 0.0
 
 
 def test_reactive_us_tightening_stops_legal_exports():
@@ -62,7 +69,9 @@ def test_compute_network_lends_china_compute():
     pooled, _ = run(**{"policy.china.compute_network_date": "2026-01"})
     cn_base = sum(lab.deployed for lab in base.labs_of("china"))
     cn_pooled = sum(lab.deployed for lab in pooled.labs_of("china"))
-    assert np.all(cn_pooled > cn_base)
+    # calibrated baseline (issue 3): a pooled run can end marginally lower through feedback
+    # on budgets, so the lending shows in almost every run and in the median
+    assert np.median(cn_pooled - cn_base) > 0.0 and np.mean(cn_pooled > cn_base) >= 0.8
 
 
 def test_labs_never_run_more_chips_than_power_allows_for_long():
@@ -74,7 +83,12 @@ def test_labs_never_run_more_chips_than_power_allows_for_long():
 
 
 def test_tighter_power_slows_us_power():
-    _, s_slow = run(**{"world.us.ai_power_build_gw": 0.1})
+    # world.us.ai_power_build_gw is calibrated (issue 3): its posterior draw overrides the
+    # world value, so the slower grid is set as a fixed distribution
+    sc = load_scenario(SCENARIOS / "baseline.yaml", {"run.runs": 20, "run.seed": 3})
+    data = sc.model_dump(mode="json")
+    data["uncertainties"]["world.us.ai_power_build_gw"] = {"dist": "fixed", "value": 0.1}
+    s_slow = RaceModel(scenario_from_dict(data)).run()
     _, s_base = run()
     t = month("2027-12")
     assert np.all(s_slow["us_ai_power_gw"][t] < s_base["us_ai_power_gw"][t])

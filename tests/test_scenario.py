@@ -279,9 +279,34 @@ def test_parameter_reference_is_current():
 def test_readme_scenario_example_is_valid(tmp_path):
     text = (ROOT / "README.md").read_text()
     block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
-    (tmp_path / "baseline.yaml").write_text((ROOT / "scenarios" / "baseline.yaml").read_text())
-    path = tmp_path / "my.yaml"
+    # the baseline extends ../calibration/calibrated.yaml (issue 3): copy both
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "calibration").mkdir()
+    (tmp_path / "calibration" / "calibrated.yaml").write_text(
+        (ROOT / "calibration" / "calibrated.yaml").read_text()
+    )
+    (tmp_path / "scenarios" / "baseline.yaml").write_text(
+        (ROOT / "scenarios" / "baseline.yaml").read_text()
+    )
+    path = tmp_path / "scenarios" / "my.yaml"
     path.write_text(block)
     sc = load_scenario(path)
     assert sc.policy.us.export.h200.cap_units == 890000
     assert sc.timeline[0].set == {"us.export.h200.cap_units": 445000}
+
+
+def test_set_on_an_uncertain_parameter_fixes_it(tmp_path):
+    path = write(
+        tmp_path,
+        "s.yaml",
+        {
+            "name": "x",
+            "uncertainties": {
+                "world.science.distill_rate": {"dist": "uniform", "low": 0.01, "high": 0.02}
+            },
+        },
+    )
+    sc = load_scenario(path, parse_set(["world.science.distill_rate=0.05"]))
+    assert sc.world.science.distill_rate == 0.05
+    dist = sc.uncertainties["world.science.distill_rate"]
+    assert dist.dist == "fixed" and dist.value == 0.05
