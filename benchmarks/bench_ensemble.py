@@ -23,7 +23,7 @@ Usage::
     python benchmarks/bench_ensemble.py --runs 1000,10000 --single 10   # quicker
     python benchmarks/bench_ensemble.py --quick                 # smoke test (~1 min)
 
-Writes ``benchmarks/results/bench_ensemble.json`` and ``.md`` (``--out`` to change). This is a
+Writes ``benchmarks/bench_ensemble.json`` and ``.md`` (``--out`` to change). This is a
 benchmark, not a test: it never fails on a slow machine; it reports the targets (processes x2 at
 least 1.6x local at 10,000 runs; Dask under 25% slower than processes at 10,000 runs) as met or not.
 """
@@ -44,7 +44,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "baseline.yaml"
-OUT = ROOT / "benchmarks" / "results"
+OUT = ROOT / "benchmarks"
 
 
 # ---------------------------------------------------------------------- one measurement (child)
