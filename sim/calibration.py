@@ -43,6 +43,7 @@ from sim.calibration_targets import (
     load_targets,
     normalised_error,
 )
+from sim.ensemble import release_model
 from sim.errors import ScenarioError
 from sim.model import RaceModel
 from sim.scenario import Scenario, month_index, read_yaml, validate_dict
@@ -201,6 +202,7 @@ class Evaluator:
         out = model.run()
         out["_start"] = np.array(model.start)
         out["_params"] = model.draws
+        release_model(model)  # Mesa 3.3 would keep every evaluation's model alive
         return out
 
     def per_run(

@@ -82,7 +82,7 @@ def run_chunk(
         series = model.run()
         params = {k: np.asarray(v, dtype=float) for k, v in model.draws.items()}
     finally:
-        _release(model)
+        release_model(model)
     start = month_index(scenario.run.start)
     return ChunkResult(
         run_start=run_start,
@@ -94,7 +94,7 @@ def run_chunk(
     )
 
 
-def _release(model: mesa.Model) -> None:
+def release_model(model: mesa.Model) -> None:
     """Free a finished model's state now.
 
     Mesa 3.3 numbers agents from a class-level ``Agent._ids`` keyed by the model itself, so every
