@@ -43,7 +43,7 @@ from sim.calibration_targets import (
     load_targets,
     normalised_error,
 )
-from sim.ensemble import release_model
+from sim.ensemble import chunks, release_model
 from sim.errors import ScenarioError
 from sim.model import RaceModel
 from sim.scenario import Scenario, month_index, read_yaml, validate_dict
@@ -100,6 +100,22 @@ def baseline_raw(baseline: Path, calibrated: Path | None) -> dict[str, Any]:
             "let the baseline extend only ../calibration/calibrated.yaml, or nothing",
         )
     return raw
+
+
+def series_chunk(
+    scenario: Scenario,
+    seed: int,
+    run_start: int,
+    n_runs: int,
+    draws: dict[str, np.ndarray] | None,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], int]:
+    """Monthly series, parameter draws and start month of a block of runs (a backend task)."""
+    model = RaceModel(scenario, run_start=run_start, n_runs=n_runs, seed=seed, draws=draws)
+    out = model.run()
+    params = {k: np.asarray(v) for k, v in model.draws.items()}
+    start = model.start
+    release_model(model)  # Mesa 3.3 would keep every evaluation's model alive
+    return out, params, start
 
 
 def calibration_scenario(
@@ -170,6 +186,7 @@ class Evaluator:
     runs: int = FIT_RUNS
     seed: int = FIT_SEED
     calibrated: Path | None = None
+    backend: Any = None
     n_evals: int = 0
     scenarios: dict[str | None, Scenario] = field(default_factory=dict)
 
@@ -197,12 +214,34 @@ class Evaluator:
     def series(
         self, draws: dict[str, np.ndarray] | None, runs: int, key: str | None = None
     ) -> dict[str, np.ndarray]:
-        """Monthly series (months, runs) of the baseline or a counterfactual for given draws."""
-        model = RaceModel(self.scenarios[key], run_start=0, n_runs=runs, seed=self.seed, draws=draws)
-        out = model.run()
-        out["_start"] = np.array(model.start)
-        out["_params"] = model.draws
-        release_model(model)  # Mesa 3.3 would keep every evaluation's model alive
+        """Monthly series (months, runs) of the baseline or a counterfactual for given draws.
+
+        With a backend (``sim calibrate --backend``) the runs are split into chunks that run on
+        its workers; a run's numbers depend only on the seed and its index, so the series are the
+        same bits as in one chunk.
+        """
+        scenario = self.scenarios[key]
+        if self.backend is None or self.backend.workers <= 1:
+            out, params, start = series_chunk(scenario, self.seed, 0, runs, draws)
+        else:
+            size = self.backend.default_chunk_size(runs)
+            tasks = [
+                (
+                    scenario,
+                    self.seed,
+                    s,
+                    n,
+                    None if draws is None else {k: np.asarray(v)[s : s + n] for k, v in draws.items()},
+                )
+                for s, n in chunks(runs, size)
+            ]
+            done = dict(self.backend.map_unordered(series_chunk, tasks))
+            parts = [done[i] for i in range(len(tasks))]
+            out = {k: np.concatenate([p[0][k] for p in parts], axis=1) for k in parts[0][0]}
+            params = {k: np.concatenate([p[1][k] for p in parts]) for k in parts[0][1]}
+            start = parts[0][2]
+        out["_start"] = np.array(start)
+        out["_params"] = params
         return out
 
     def per_run(
@@ -503,6 +542,7 @@ def calibrate(
     abc_runs: int = ABC_RUNS,
     max_evals: int = MAX_EVALS,
     progress: Callable[[str], None] | None = None,
+    backend: Any = None,
 ) -> CalibrationResult:
     """Fit the free parameters to the targets and summarise what the targets leave open.
 
@@ -516,12 +556,16 @@ def calibrate(
         abc_runs: prior draws of the ABC step [count].
         max_evals: most loss evaluations of the optimiser [count].
         progress: called with one line of text per step.
+        backend: an open `sim.backends.Backend` to run the evaluations' chunks on (the numbers
+            do not depend on it); None runs them in this process.
     """
     began = time.perf_counter()
     say = progress or (lambda _msg: None)
     targets = load_targets(targets_path)
     priors = load_priors(priors_path)
-    ev = Evaluator(baseline, targets, priors, runs=runs, seed=seed, calibrated=calibrated)
+    ev = Evaluator(
+        baseline, targets, priors, runs=runs, seed=seed, calibrated=calibrated, backend=backend
+    )
     posterior = abc_posterior(ev, abc_runs, progress=say)
     start = best_start(ev, posterior, progress=say)
     say(f"fit: L-BFGS-B over {len(priors)} parameters, {runs} runs per evaluation, seed {seed}")

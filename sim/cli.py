@@ -460,6 +460,7 @@ def schema(out: str) -> None:
     help="Do not fit: rewrite tests/baselines/*.json from the current calibrated "
     "scenarios (after a deliberate model change).",
 )
+@backend_options
 @handle_errors
 def calibrate(
     targets_path: str,
@@ -471,6 +472,7 @@ def calibrate(
     abc_runs: int,
     max_evals: int,
     refresh_baselines: bool,
+    backend: BackendChoice,
 ) -> None:
     """Fit the free parameters to the targets and write calibration/calibrated.yaml.
 
@@ -492,17 +494,19 @@ def calibrate(
     def say(line: str) -> None:
         err_console.print(f"[{time.perf_counter() - began:6.1f} s] {line}", highlight=False)
 
-    result = calibration.calibrate(
-        Path(targets_path),
-        Path(priors_path),
-        Path(baseline),
-        out / "calibrated.yaml",
-        runs=runs,
-        seed=seed,
-        abc_runs=abc_runs,
-        max_evals=max_evals,
-        progress=say,
-    )
+    with backend.open() as engine:
+        result = calibration.calibrate(
+            Path(targets_path),
+            Path(priors_path),
+            Path(baseline),
+            out / "calibrated.yaml",
+            runs=runs,
+            seed=seed,
+            abc_runs=abc_runs,
+            max_evals=max_evals,
+            progress=say,
+            backend=engine,
+        )
     say("writing calibrated.yaml, fit_report.md, fit_report.json and fit.png ...")
     written = calibration_report.write_outputs(result, out, Path(baseline).resolve().parent.parent)
     table = Table(title=f"Fit: {runs} runs per evaluation, seed {seed}, loss {result.fit.loss:.3f}")
