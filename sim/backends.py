@@ -31,6 +31,7 @@ reuse one pool or cluster for many ensembles (a sweep, a calibration)::
 
 from __future__ import annotations
 
+import abc
 import logging
 import math
 import multiprocessing
@@ -84,10 +85,10 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-class Backend:
+class Backend(abc.ABC):
     """Runs calls of one function over many argument tuples, yielding results as they finish.
 
-    Subclasses implement `_start`, `_close` and `map_unordered`.
+    Subclasses implement `map_unordered`, and `_start`/`_close` when they hold resources.
     """
 
     name = "backend"
@@ -115,10 +116,10 @@ class Backend:
             self._started = False
             self._close()
 
-    def _start(self) -> None:
+    def _start(self) -> None:  # noqa: B027 - a hook: most backends hold nothing to start
         """Start resources; nothing by default."""
 
-    def _close(self) -> None:
+    def _close(self) -> None:  # noqa: B027 - a hook: most backends hold nothing to release
         """Release resources; nothing by default."""
 
     # ------------------------------------------------------------------ work
@@ -134,13 +135,13 @@ class Backend:
         """
         return max(1, min(DEFAULT_CHUNK, math.ceil(runs / max(1, self.workers))))
 
+    @abc.abstractmethod
     def map_unordered(self, fn: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[int, Any]]:
         """Call ``fn(*task)`` for every task; yield ``(task position, result)`` as each finishes.
 
         Tasks are read from the iterable lazily, a few at a time. If a call raises, the
         exception propagates and the remaining tasks are cancelled.
         """
-        raise NotImplementedError
 
     def describe(self) -> dict[str, Any]:
         """Describe the backend for the manifest: name and workers."""
