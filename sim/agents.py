@@ -25,6 +25,13 @@ if TYPE_CHECKING:
 K = len(CHIP_TYPES)
 NV = [CHIP_TYPES.index(t) for t in NVIDIA_TYPES]
 ASCEND = CHIP_TYPES.index("ascend")
+#: Month-to-month spread of a grid's connections [-] (assumption).
+GRID_SHOCK_SD = 0.15
+#: Enforcement a reactive US tightening raises every type to, at least [0-1] (assumption).
+REACTIVE_ENFORCEMENT = 0.9
+#: Months over which a lab spreads a visa fee when sizing its head count [months] (assumption:
+#: a three-year H-1B term).
+VISA_MONTHS = 36
 #: Chip types a US lab buys (H20 and B30A are China-specific parts).
 US_BUYS = np.array([t in ("h200", "blackwell") for t in CHIP_TYPES])
 
@@ -74,7 +81,7 @@ class Nation(mesa.Agent):
                     )
                     self.policy[f"{pre}.enforcement"] = np.where(
                         self.tripped,
-                        np.maximum(0.9, self.policy[f"{pre}.enforcement"]),
+                        np.maximum(REACTIVE_ENFORCEMENT, self.policy[f"{pre}.enforcement"]),
                         self.policy[f"{pre}.enforcement"],
                     )
         else:
@@ -104,7 +111,8 @@ class Nation(mesa.Agent):
         p = m.p
         w = f"world.{self.key}"
         multiplier = self.policy["us.power_permitting" if self.key == "us" else "china.power_build"]
-        shock = np.exp(0.15 * m.shock(f"grid.{self.key}") - 0.5 * 0.15**2)
+        # assumption: connections vary 15% month to month (log-normal, mean one)
+        shock = np.exp(GRID_SHOCK_SD * m.shock(f"grid.{self.key}") - 0.5 * GRID_SHOCK_SD**2)
         self.build_gw = (
             p(f"{w}.ai_power_build_gw")
             * rules.growth_factor(p(f"{w}.ai_power_build_growth"), m.t)
@@ -302,13 +310,17 @@ class Lab(mesa.Agent):
         cost_musd = p(f"world.{self.nation}.researcher_cost_musd")
         visa_musd = 0.0
         if self.nation == "us":
-            visa_musd = nation.policy["us.visa_fee_kusd"] * 1e-3 * p("world.us.foreign_share") / 36
+            visa_musd = (
+                nation.policy["us.visa_fee_kusd"] * 1e-3 * p("world.us.foreign_share") / VISA_MONTHS
+            )
         target = talent_money * 1e3 / (cost_musd / 12 + visa_musd)
         self.hire_request = np.maximum(target - self.researchers, 0.0) * p(f"{b}.hiring_speed")
         hires = self.hire_request * nation.hire_fill
         self.researchers = self.researchers + hires
         self.capital = (
-            self.capital - self.researchers * cost_musd / 12 * 1e-3 - hires * visa_musd * 36 * 1e-3
+            self.capital
+            - self.researchers * cost_musd / 12 * 1e-3
+            - hires * visa_musd * VISA_MONTHS * 1e-3
         )
 
     # phase 5 -------------------------------------------------------------------------------
@@ -533,6 +545,7 @@ class ChipMaker(mesa.Agent):
         self.licensed = self.licensed + legal_shipped
         legal_in = legal_shipped * (1.0 - block)
         # smuggling: what the rules did not let through leaks from the world's output of that type
+        # assumption: the rest of the world's dies split evenly between H200 and Blackwell
         world_out = us_orders * fill + row_dies * np.where(US_BUYS, 0.5, 0.0)[:, None] / die
         leak = rules.smuggling_capacity(p("world.nvidia.smuggling_leak"), enforcement, world_out)
         unmet = np.maximum(cn_orders - legal_ask, 0.0)

@@ -82,7 +82,7 @@ def tatonnement(
         price_multiplier: current price relative to list [-], shape (R,).
         demand: demand [units/month]; supply: capacity [units/month].
         response: price change per unit of relative excess demand [fraction/month].
-        low, high: bounds on the multiplier [-].
+        low, high: bounds on the multiplier [-] (assumption: list price -30% to +100%).
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         excess = np.where(supply > 0, demand / supply - 1.0, 0.0)
@@ -137,7 +137,8 @@ def frontier_share(
     """Share of deployed compute a lab puts on its frontier run [fraction].
 
     A lab behind the global leader by `gap_log10` [log10 effective FLOP] pushes harder:
-    base x (1 + push x gap), at most 2.5 x base and at most 0.6.
+    base x (1 + push x gap), at most 2.5 x base and at most 0.6 (assumption: a lab keeps at
+    least 40% of its compute for serving and experiments).
     """
     share = np.asarray(base) * (1.0 + np.asarray(push) * np.maximum(gap_log10, 0.0))
     return np.minimum(np.minimum(share, 2.5 * np.asarray(base)), 0.6)
