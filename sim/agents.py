@@ -55,6 +55,8 @@ class Nation(mesa.Agent):
         self.delivery_ratio = np.ones(r)
         self.researchers = np.broadcast_to(p(f"{w}.researchers"), (r,)).astype(float).copy()
         self.hire_fill = np.ones(r)
+        self.retention = np.ones(r)  # share of employed researchers the pool still holds
+        self.tripped = np.zeros(r, bool)  # a reactive rule has fired in this run
         self.outflow = np.zeros(r)
         self.build_gw = np.zeros(r)
 
@@ -73,7 +75,7 @@ class Nation(mesa.Agent):
             threshold = state.get("us.tighten_below_lag_months")
             if not np.isnan(threshold) and m.t > 0:
                 tripped = m.lag_now() < threshold
-                self.tripped = getattr(self, "tripped", np.zeros(r, bool)) | tripped
+                self.tripped = self.tripped | tripped
                 for chip in NVIDIA_TYPES:
                     pre = f"us.export.{chip}"
                     self.policy[f"{pre}.allowed"] = np.where(
@@ -91,7 +93,7 @@ class Nation(mesa.Agent):
                 total = domestic + m.last["china_chip_imports_h100e"]
                 with np.errstate(divide="ignore", invalid="ignore"):
                     share = np.where(total > 0, domestic / total, 0.0)
-                self.tripped = getattr(self, "tripped", np.zeros(r, bool)) | (share >= threshold)
+                self.tripped = self.tripped | (share >= threshold)
                 for chip in NVIDIA_TYPES:
                     key = f"china.customs.{chip}"
                     self.policy[key] = np.where(self.tripped, 1.0, self.policy[key])
@@ -270,7 +272,7 @@ class Lab(mesa.Agent):
         # state carried in from last month: power connected, chips retired, researchers kept;
         self.power_gw = self.power_gw + nation.delivered.get(self.key, 0.0)
         self.units = self.units * (1.0 - 1.0 / p("world.science.chip_life_months"))
-        self.researchers = self.researchers * getattr(nation, "retention", 1.0)
+        self.researchers = self.researchers * nation.retention
 
         # power energised this month is paid on delivery (P19 facility capex)
         capex_kusd_per_kw = p(f"world.{self.nation}.power_capex_busd_per_gw")  # B$/GW = k$/kW
@@ -394,7 +396,7 @@ class ChipMaker(mesa.Agent):
         self.key = key
         r = model.n_runs
         self.price_multiplier = np.ones(r)
-        self.capacity = np.zeros(r)
+        self.capacity = np.zeros(r)  # Nvidia: die units this month
         self.received: dict[str, np.ndarray] = {}
         self.paid: dict[str, np.ndarray] = {}
         # what buyers expect to receive of an order, learned from last month [0-1]
@@ -405,6 +407,7 @@ class ChipMaker(mesa.Agent):
         # annual licence counts, by Nvidia type
         self.licensed = np.zeros((K, r))
         self.inventory = np.zeros(r)
+        self.made = np.zeros(r)  # Huawei: chips made this month
         self.hbm = np.zeros(r)
         self.imports_legal = np.zeros(r)
         self.imports_smuggled = np.zeros(r)
@@ -441,7 +444,6 @@ class ChipMaker(mesa.Agent):
         self.hbm = self.hbm - made
         self.made = made
         self.inventory = self.inventory + made
-        self.capacity = self.inventory
 
     def quote(self, nation: str) -> tuple[np.ndarray, np.ndarray]:
         """Price [thousand USD/chip] and expected fill [0-1] of each chip type for a nation's buyers.
@@ -505,9 +507,8 @@ class ChipMaker(mesa.Agent):
         self.sold_units = sold
         self.inventory = self.inventory - sold
         self.fill_domestic = np.where(demand > 0, m.learn(self.fill_domestic, fill), self.fill_domestic)
-        made = getattr(self, "made", np.zeros(m.n_runs))
         self.price_multiplier = rules.tatonnement(
-            self.price_multiplier, demand, made + 1e-9, m.p("world.nvidia.price_response")
+            self.price_multiplier, demand, self.made + 1e-9, m.p("world.nvidia.price_response")
         )
 
     def _sell_nvidia(self) -> None:

@@ -109,7 +109,6 @@ class RaceModel(mesa.Model):
         self._policy_by_month = self._policy_schedule()
 
         self.history: dict[str, list[np.ndarray]] = {name: [] for name in SERIES}
-        self.history["lab_capability_max"] = []
         self.last: dict[str, Any] = {}
         self._memo: dict[tuple, Any] = {}
         self._memo_month = -1
@@ -320,7 +319,7 @@ class RaceModel(mesa.Model):
         h["china_chip_imports_smuggled_h100e"].append(nv.imports_smuggled)
         h["china_chip_imports_h100e"].append(last["china_chip_imports_h100e"])
         h["china_domestic_chips_h100e"].append(last["china_domestic_chips_h100e"])
-        h["china_domestic_output_chips"].append(getattr(hw, "made", np.zeros(self.n_runs)))
+        h["china_domestic_output_chips"].append(hw.made)
         h["china_h20_imports_units"].append(nv.imports_h20_units)
         h["us_ai_power_gw"].append(last["us_power"])
         h["china_ai_power_gw"].append(last["china_power"])
@@ -332,7 +331,6 @@ class RaceModel(mesa.Model):
         )
         h["us_researchers"].append(self.nations["us"].researchers)
         h["china_researchers"].append(self.nations["china"].researchers)
-        h["lab_capability_max"].append(last["leader_capability"])
         # calibration series (issue 3); a lab missing from the scenario records zeros
         labs = {lab.key: lab for lab in self.labs}
         zero = np.zeros(self.n_runs)
@@ -361,11 +359,7 @@ class RaceModel(mesa.Model):
 
     def series(self) -> dict[str, np.ndarray]:
         """Outcome series recorded so far, shape (months, runs), plus the capability lag."""
-        out = {
-            name: np.asarray(values, dtype=float)
-            for name, values in self.history.items()
-            if name in SERIES
-        }
+        out = {name: np.asarray(values, dtype=float) for name, values in self.history.items()}
         slope = self.p("world.science.us_frontier_growth_before_start") / 12.0
         out["capability_lag_months"] = rules.capability_lag(
             out["us_frontier_capability"], out["china_frontier_capability"], slope

@@ -12,6 +12,20 @@ from support import SCENARIOS
 from sim.cli import main
 from sim.metrics import OUTCOMES
 
+#: DESIGN.md's outcome names: stable API, written out here on purpose (not read from the code).
+DESIGN_OUTCOMES = (
+    "capability_lag_months",
+    "china_compute_share",
+    "china_chip_imports_h100e",
+    "china_chip_imports_legal_h100e",
+    "china_chip_imports_smuggled_h100e",
+    "china_domestic_chips_h100e",
+    "us_ai_power_gw",
+    "china_ai_power_gw",
+    "us_frontier_capability",
+    "china_frontier_capability",
+)
+
 
 def invoke(*args):
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
@@ -28,18 +42,7 @@ def test_run_writes_the_results_folder(tmp_path):
     )
     assert summary["runs"] == 30 and summary["seed"] == 5 and summary["scenario"] == "loosen_h200"
     years = [f"{y}-12" for y in range(2025, 2031)]
-    for name in (
-        "capability_lag_months",
-        "china_compute_share",
-        "china_chip_imports_h100e",
-        "china_chip_imports_legal_h100e",
-        "china_chip_imports_smuggled_h100e",
-        "china_domestic_chips_h100e",
-        "us_ai_power_gw",
-        "china_ai_power_gw",
-        "us_frontier_capability",
-        "china_frontier_capability",
-    ):
+    for name in DESIGN_OUTCOMES:
         assert list(summary["outcomes"][name]) == years
         assert set(summary["outcomes"][name]["2028-12"]) == {
             "mean",
@@ -150,16 +153,5 @@ def test_schema_command_writes_json(tmp_path):
 
 
 def test_outcome_names_are_stable():
-    for name in (
-        "capability_lag_months",
-        "china_compute_share",
-        "china_chip_imports_h100e",
-        "china_chip_imports_legal_h100e",
-        "china_chip_imports_smuggled_h100e",
-        "china_domestic_chips_h100e",
-        "us_ai_power_gw",
-        "china_ai_power_gw",
-        "us_frontier_capability",
-        "china_frontier_capability",
-    ):
+    for name in DESIGN_OUTCOMES:
         assert name in OUTCOMES
