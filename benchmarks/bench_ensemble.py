@@ -90,8 +90,8 @@ def measure(arm: dict[str, Any]) -> dict[str, Any]:
     import resource
 
     from sim import load_scenario, run_ensemble
-    from sim.backends import make_backend
-    from sim.results import summary_dict
+    from sim.run.backends import make_backend
+    from sim.run.results import summary_dict
 
     scenario = load_scenario(SCENARIO)
     runs = int(arm["runs"])
@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.runs, args.single = "200,1000", 3
 
-    from sim.results import versions
+    from sim.run.results import versions
 
     sizes = [int(x) for x in args.runs.split(",") if x]
     backends = [b for b in args.backends.split(",") if b]

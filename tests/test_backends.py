@@ -19,9 +19,9 @@ import pytest
 from click.testing import CliRunner
 
 from sim import load_scenario, run_ensemble, write_run_results
-from sim.backends import BackendError, DaskBackend, ProcessBackend, make_backend
+from sim.run.backends import BackendError, DaskBackend, ProcessBackend, make_backend
 from sim.cli import main
-from sim.ensemble import Aggregator, MonthlyStore, chunks, run_chunk
+from sim.run.ensemble import Aggregator, MonthlyStore, chunks, run_chunk
 from sim.errors import ModelError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -343,11 +343,11 @@ def test_compare_on_a_process_pool_matches_local(tmp_path):
 # ---------------------------------------------------------------------- memory
 MEMORY_PROBE = """
 import json, resource, sys
-import sim.ensemble
+import sim.run.ensemble
 from sim import load_scenario, run_ensemble
 
 runs, chunk, limit = (int(a) for a in sys.argv[1:4])
-sim.ensemble.MONTHLY_MEMORY_LIMIT = limit
+sim.run.ensemble.MONTHLY_MEMORY_LIMIT = limit
 scenario = load_scenario(sys.argv[4])
 
 def peak_mb():

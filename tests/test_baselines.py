@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.calibration_report import (
+from sim.calibration.report import (
     BASELINE_RUNS,
     BASELINE_SCENARIOS,
     BASELINE_SEED,

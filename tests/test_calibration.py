@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from sim.calibration import (
+from sim.calibration.fit import (
     PREDICTIVE_RUNS,
     Evaluator,
     abc_posterior,
@@ -21,7 +21,7 @@ from sim.calibration import (
     load_targets,
     triangular_summary,
 )
-from sim.calibration_targets import Target, normalised_error, passes
+from sim.calibration.targets import Target, normalised_error, passes
 from sim.errors import ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -227,7 +227,7 @@ def test_sim_calibrate_end_to_end_on_a_small_budget(tmp_path):
 
 def test_evaluations_on_a_process_pool_are_the_same_bits():
     """`sim calibrate --backend processes`: chunked evaluations equal the in-process ones."""
-    from sim.backends import make_backend
+    from sim.run.backends import make_backend
 
     targets = load_targets(CAL / "targets.yaml")
     priors = load_priors(CAL / "priors.yaml")

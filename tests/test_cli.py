@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from support import SCENARIOS
 
 from sim.cli import main
-from sim.metrics import OUTCOMES
+from sim.outcomes import OUTCOMES
 
 #: DESIGN.md's outcome names: stable API, written out here on purpose (not read from the code).
 DESIGN_OUTCOMES = (

@@ -10,7 +10,7 @@ from support import SCENARIOS
 
 from sim import load_results, load_scenario
 from sim.cli import main
-from sim.discovery import discover, parse_condition, prim_boxes
+from sim.analysis.discovery import discover, parse_condition, prim_boxes
 from sim.errors import ScenarioError
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sim import metrics
+from sim import outcomes as metrics
 from sim.scenario import month_index
 
 

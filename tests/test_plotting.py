@@ -7,9 +7,11 @@ import pytest
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from sim import load_scenario, plotting, run_ensemble, tables
-from sim.compare import paired_differences
-from sim.plotting_calibration import backtest
+from sim import load_scenario, run_ensemble
+from sim.viz import run as plotting
+from sim.viz import tables
+from sim.analysis.compare import paired_differences
+from sim.viz.calibration import backtest
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 RUNS, SEED = 40, 3

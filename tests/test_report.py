@@ -235,7 +235,7 @@ def test_single_calibrated_report_has_the_run_plots_and_the_fit(folders, tmp_pat
         "world: {science: {algo_rate: 0.0376}}\nuncertainties:\n  world.science.algo_rate: "
         "{dist: triangular, low: 0.0215, mode: 0.0376, high: 0.0602}\n"
     )
-    # the layout `sim calibrate` writes (sim.calibration_report.report_json)
+    # the layout `sim calibrate` writes (sim.calibration.report.report_json)
     (cal / "fit_report.json").write_text(
         json.dumps(
             {

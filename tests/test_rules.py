@@ -1,9 +1,9 @@
-"""Unit tests of the pure formulas in sim.rules (no model built)."""
+"""Unit tests of the pure formulas in sim.model.rules (no model built)."""
 
 import numpy as np
 import pytest
 
-from sim import rules
+from sim.model import rules
 
 
 def test_ration_fills_pro_rata_and_never_above_one():

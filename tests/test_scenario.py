@@ -270,10 +270,10 @@ def test_every_field_has_a_description():
 
 
 def test_parameter_reference_is_current():
-    from sim.reference import render
+    from sim.scenario.reference import render
 
     page = (ROOT / "docs" / "parameters.md").read_text()
-    assert page == render(), "run `python -m sim.reference` and commit docs/parameters.md"
+    assert page == render(), "run `python -m sim.scenario.reference` and commit docs/parameters.md"
 
 
 def test_readme_scenario_example_is_valid(tmp_path):

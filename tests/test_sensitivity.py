@@ -10,8 +10,8 @@ from SALib.test_functions import Ishigami
 from support import SCENARIOS
 
 from sim import load_results, load_scenario
-from sim import sensitivity as sens
-from sim.analysis import parse_outcome_ref
+from sim.analysis import sensitivity as sens
+from sim.analysis.refs import parse_outcome_ref
 from sim.cli import main
 from sim.errors import SimError
 

@@ -11,7 +11,7 @@ from support import SCENARIOS
 from sim import load_results
 from sim.cli import main
 from sim.errors import ScenarioError
-from sim.sweep import Axis, build_points, parse_axes, parse_range, parse_values, sweep
+from sim.analysis.sweep import Axis, build_points, parse_axes, parse_range, parse_values, sweep
 
 CAP = "policy.us.export.h200.cap_units"
 YEARS = [f"{y}-12" for y in range(2026, 2031)]

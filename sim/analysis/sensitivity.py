@@ -9,7 +9,7 @@ bootstrap confidence intervals).
 
 The code is split so the evaluator is pluggable: `sobol_indices` takes any function of the SALib
 design. `ModelEvaluator` is the one for the model: it maps each column through the inverse CDF of
-the scenario's declared distribution (`sim.sampling.ppf`; independent factors, so the indices are
+the scenario's declared distribution (`sim.model.sampling.ppf`; independent factors, so the indices are
 those of the parameters themselves) and runs the ensemble with the values fixed by ``draws=``.
 
 The model also has monthly random shocks (grid, algorithms, ...). They enter as one more factor,
@@ -29,10 +29,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis import OutcomeRef, parameter_label
-from sim.ensemble import run_ensemble
+from sim.analysis.refs import OutcomeRef, parameter_label
+from sim.run.ensemble import run_ensemble
 from sim.errors import SimError
-from sim.sampling import ppf
+from sim.model.sampling import ppf
 from sim.scenario import Scenario
 
 #: Name of the pseudo-factor standing for the model's monthly random shocks.
@@ -168,7 +168,7 @@ class ModelEvaluator:
         seed: the seed of run i's shocks in rows A_i and AB_i^j.
         progress: called as progress(runs_done, runs_total).
         chunk_size: runs stepped together [default: the backend's]; never changes a number.
-        backend: where chunks run: a name, or an open `sim.backends.Backend` reused for every
+        backend: where chunks run: a name, or an open `sim.run.backends.Backend` reused for every
             block of the design; never changes a number.
     """
 
@@ -266,7 +266,7 @@ def model_sensitivity(
 
 def sensitivity_dict(result: SobolResult, evaluator: ModelEvaluator) -> dict[str, Any]:
     """The content of sensitivity.json."""
-    from sim.results import sim_version
+    from sim.run.results import sim_version
     from sim.scenario import scenario_sha256
 
     sc = evaluator.scenario
@@ -328,7 +328,7 @@ def write_sensitivity(
 
     import yaml
 
-    from sim.results import atomic_folder, versions, write_json
+    from sim.run.results import atomic_folder, versions, write_json
 
     body = sensitivity_dict(result, evaluator)
     sc = evaluator.scenario
@@ -369,7 +369,7 @@ def write_sensitivity(
             },
         )
         if plots:
-            from sim.plotting_analysis import sobol_figure
+            from sim.viz.analysis import sobol_figure
 
             fig = sobol_figure(table, evaluator.ref.key, sc.name, result.evaluations, evaluator.seed)
             fig.savefig(tmp / "sensitivity.png", dpi=120)

@@ -2,7 +2,7 @@
 
 Every value of the lever is run on the same random draws: run i reads the same uniforms for its
 uncertain parameters and its monthly shocks whatever the lever's value (common random numbers,
-see `sim.sampling`). The difference between two points of the sweep is therefore the lever's
+see `sim.model.sampling`). The difference between two points of the sweep is therefore the lever's
 effect in each drawn world, not noise between two samples, and the curve is smooth.
 
 A lever is any numeric scenario field, named by its dotted path (the same paths as ``--set``),
@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis import parameter_label, parameter_unit
-from sim.ensemble import EnsembleResult, run_ensemble
+from sim.analysis.refs import parameter_label, parameter_unit
+from sim.run.ensemble import EnsembleResult, run_ensemble
 from sim.errors import ScenarioError
-from sim.metrics import OUTCOMES, STATS
+from sim.outcomes import OUTCOMES, STATS
 from sim.scenario import Scenario, load_scenario
 
 #: Most points a sweep may have (a guard against a typo such as 0:1e6:1000000).
@@ -338,7 +338,7 @@ class SweepResult:
 
     def summary_dict(self) -> dict[str, Any]:
         """The content of sweep.json: for each point, the statistics summary.json holds."""
-        from sim.results import sim_version
+        from sim.run.results import sim_version
         from sim.scenario import scenario_sha256
 
         return {
@@ -413,7 +413,7 @@ def run_sweep(
         axes: the axes the points were built from.
         progress: called as progress(runs_done, runs_total) after each chunk.
         chunk_size: runs stepped together [default: the backend's]; never changes a number.
-        backend: where chunks run: a name, or an open `sim.backends.Backend` reused for every
+        backend: where chunks run: a name, or an open `sim.run.backends.Backend` reused for every
             point; never changes a number.
     """
     began = time.perf_counter()
@@ -458,7 +458,7 @@ def write_sweep(
     """
     import yaml
 
-    from sim.results import atomic_folder, manifest, write_json
+    from sim.run.results import atomic_folder, manifest, write_json
 
     def fill(tmp: Path) -> None:
         write_json(tmp / "sweep.json", result.summary_dict())
@@ -474,7 +474,7 @@ def write_sweep(
         info["points"] = len(result.points)
         write_json(tmp / "manifest.json", info)
         if plots:
-            from sim import plotting_analysis as pa
+            from sim.viz import analysis as pa
 
             if len(result.axes) == 1:
                 fig = pa.sweep_figure(

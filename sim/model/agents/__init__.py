@@ -3,7 +3,7 @@
 Every agent holds its state as numpy arrays over the R runs of its model, so one agent stands for
 its real counterpart in every run of the ensemble at once. Each month an agent decides from its
 own state, the prices and aggregates the previous phase left, and the policy in force; it writes
-only its own state. The formulas are in `sim.rules`; this module wires them to state.
+only its own state. The formulas are in `sim.model.rules`; this module wires them to state.
 
 Chip-type arrays have shape (K, R) with K = len(CHIP_TYPES) in the order of
 `sim.scenario.CHIP_TYPES`.
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim import rules
+from sim.model import rules
 from sim.scenario import CHIP_TYPES, NVIDIA_TYPES, month_index
 
 if TYPE_CHECKING:

@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis import OutcomeRef, check_in_horizon, parameter_label, parse_outcome_ref
-from sim.ensemble import EnsembleResult, run_ensemble
+from sim.analysis.refs import OutcomeRef, check_in_horizon, parameter_label, parse_outcome_ref
+from sim.run.ensemble import EnsembleResult, run_ensemble
 from sim.errors import ScenarioError
 from sim.scenario import Scenario
 
@@ -330,7 +330,7 @@ class Discovery:
 
     def summary_dict(self) -> dict[str, Any]:
         """The content of discovery.json."""
-        from sim.results import sim_version
+        from sim.run.results import sim_version
         from sim.scenario import scenario_sha256
 
         values = self.condition.ref.values(self.result)
@@ -397,7 +397,7 @@ def discover(
         min_coverage: least coverage (of the not-yet-explained cases) of a selected box [0-1].
         progress: called as progress(runs_done, runs_total).
         chunk_size: runs stepped together [default: the backend's]; never changes a number.
-        backend: where chunks run: a name or an open `sim.backends.Backend`; never changes a
+        backend: where chunks run: a name or an open `sim.run.backends.Backend`; never changes a
             number.
     """
     check_in_horizon(condition.ref, scenario, "--where")
@@ -439,7 +439,7 @@ def write_discovery(
     """
     import yaml
 
-    from sim.results import atomic_folder, manifest, write_json
+    from sim.run.results import atomic_folder, manifest, write_json
 
     def fill(tmp: Path) -> None:
         write_json(tmp / "discovery.json", found.summary_dict())
@@ -455,7 +455,7 @@ def write_discovery(
         )
         write_json(tmp / "manifest.json", manifest(found.result, command))
         if plots and found.boxes:
-            from sim.plotting_analysis import trajectory_figure
+            from sim.viz.analysis import trajectory_figure
 
             chosen = found.trajectory[found.trajectory["selected"]]
             fig = trajectory_figure(

@@ -1,6 +1,6 @@
 """Plots of the policy-analysis commands: sweeps, Sobol indices, PRIM peeling trajectories.
 
-Like `sim.plotting`, each function takes tables and returns a `matplotlib.figure.Figure` (no
+Like `sim.viz.run`, each function takes tables and returns a `matplotlib.figure.Figure` (no
 pyplot state), labels axes with units, and draws in greys that read in greyscale.
 """
 
@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.analysis import parameter_label
-from sim.metrics import HEADLINE, OUTCOMES
+from sim.analysis.refs import parameter_label
+from sim.outcomes import HEADLINE, OUTCOMES
 
 
 def outcome_label(outcome: str) -> str:

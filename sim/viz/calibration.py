@@ -4,7 +4,7 @@ The fit is shown against every target, and the backtest covers the first simulat
 
 They read the plain data `sim calibrate` writes (``calibration/fit_report.json``,
 ``priors.yaml``, ``calibrated.yaml``), so they work on any calibration folder. Like
-`sim.plotting`, they return `matplotlib.figure.Figure` objects drawn in greys.
+`sim.viz.run`, they return `matplotlib.figure.Figure` objects drawn in greys.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.plotting import label
+from sim.viz.run import label
 
 
 def calibration_targets(rows: Sequence[Mapping[str, Any]], heading: str) -> Figure:

@@ -32,10 +32,11 @@ from typing import Any
 import yaml
 from matplotlib.figure import Figure
 
-from sim import plotting, tables
+from sim.viz import run as plotting
+from sim.viz import tables
 from sim.errors import SimError
-from sim.metrics import HEADLINE, OUTCOMES
-from sim.results import SUMMARY_KEYS, Results, load_results, versions
+from sim.outcomes import HEADLINE, OUTCOMES
+from sim.run.results import SUMMARY_KEYS, Results, load_results, versions
 
 #: the scenario the others are compared with, when it is among the folders given.
 REFERENCE = "baseline"
@@ -654,7 +655,7 @@ def calibration_section(
     )
     figures = []
     if report["targets"]:
-        from sim.plotting_calibration import calibration_targets
+        from sim.viz.calibration import calibration_targets
 
         name, caption = (
             "calibration_targets",

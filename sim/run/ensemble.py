@@ -3,7 +3,7 @@
 A chunk is a block of consecutive run indices stepped by one `RaceModel`. Because every random
 number depends only on (seed, stream, month, run index), the ensemble's numbers are the same for
 any chunk size. `run_chunk` is a plain function of picklable arguments, so a backend
-(`sim.backends`: this process, a process pool, a Dask cluster) can map it over chunks.
+(`sim.run.backends`: this process, a process pool, a Dask cluster) can map it over chunks.
 
 Chunk results are aggregated as they arrive, in whatever order they finish (`Aggregator`):
 
@@ -33,8 +33,8 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import metrics
-from sim.backends import DEFAULT_CHUNK, Backend, make_backend
+from sim import outcomes as metrics
+from sim.run.backends import DEFAULT_CHUNK, Backend, make_backend
 from sim.model import RaceModel
 from sim.scenario import Scenario, month_index, month_label
 
@@ -398,13 +398,13 @@ def run_ensemble(
         draws: fixed parameter values for every run, {dotted path: values (runs,)}; other
             declared uncertainties are sampled as usual.
         backend: ``local``, ``processes`` or ``dask`` (started for this call and stopped after
-            it), or a `sim.backends.Backend` the caller has opened (reused, left open).
+            it), or a `sim.run.backends.Backend` the caller has opened (reused, left open).
         workers: worker processes for ``processes`` or a local Dask cluster.
         scheduler: address of an existing Dask scheduler (``dask`` only).
 
     Raises:
         sim.errors.ModelError: a run failed; names the run. Nothing is returned.
-        sim.backends.BackendError: the backend cannot be used as asked.
+        sim.run.backends.BackendError: the backend cannot be used as asked.
     """
     runs = scenario.run.runs if runs is None else int(runs)
     seed = scenario.run.seed if seed is None else int(seed)

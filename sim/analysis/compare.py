@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.ensemble import EnsembleResult
+from sim.run.ensemble import EnsembleResult
 
 
 def paired_differences(a: EnsembleResult, b: EnsembleResult) -> dict[str, Any]:

@@ -1,13 +1,13 @@
 """Tidy tables for plots, notebooks and the report, from ensemble results or results folders.
 
-The plot functions in `sim.plotting` take these tables; the notebooks and `sim report` build
+The plot functions in `sim.viz.run` take these tables; the notebooks and `sim report` build
 them here, so neither holds analysis logic of its own. Every function accepts either an
-in-memory `EnsembleResult`, a loaded results folder (`sim.results.Results`) or the per-run
+in-memory `EnsembleResult`, a loaded results folder (`sim.run.results.Results`) or the per-run
 table itself (``runs.parquet``: one row per run, ``outcome@YYYY-12`` columns).
 
 Paired differences rely on common random numbers: run i of two scenarios run with the same seed
 reads the same random draws, so ``other[i] - base[i]`` is the policy's effect in one draw of the
-world (see `sim.compare`).
+world (see `sim.analysis.compare`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.metrics import QUANTILES
+from sim.outcomes import QUANTILES
 
 #: China's chip inflow by source: (outcome, label). Their sum is `china_chip_imports_h100e` plus
 #: `china_domestic_chips_h100e`.

@@ -1,7 +1,7 @@
 """Execution backends: where the chunks of an ensemble run.
 
-An ensemble is split into chunks of consecutive runs (`sim.ensemble.chunks`); a chunk is one call
-of a plain, picklable function (`sim.ensemble.run_chunk`). A backend runs those calls and hands
+An ensemble is split into chunks of consecutive runs (`sim.run.ensemble.chunks`); a chunk is one call
+of a plain, picklable function (`sim.run.ensemble.run_chunk`). A backend runs those calls and hands
 back each result as soon as it is ready, in whatever order the chunks finish:
 
 - `LocalBackend` (``local``, the default): one chunk after another in this process;
@@ -9,7 +9,7 @@ back each result as soon as it is ready, in whatever order the chunks finish:
 - `DaskBackend` (``dask``): tasks on a Dask cluster, either an existing one (a scheduler address)
   or a local cluster on the loopback address that the backend starts and stops.
 
-Every random number depends only on (seed, stream, month, run index) (`sim.sampling`), so which
+Every random number depends only on (seed, stream, month, run index) (`sim.model.sampling`), so which
 backend ran a chunk, and in what order chunks finished, never changes a number.
 
 Faults. A worker that dies mid-chunk (a killed process, a lost Dask worker) has its chunks run
@@ -21,7 +21,7 @@ unchanged.
 Only a bounded number of chunks are in flight at a time (two per worker thread), so memory is
 bounded by the chunk size, not by the number of chunks.
 
-Use a backend as a context manager, and hand the open backend to `sim.ensemble.run_ensemble` to
+Use a backend as a context manager, and hand the open backend to `sim.run.ensemble.run_ensemble` to
 reuse one pool or cluster for many ensembles (a sweep, a calibration)::
 
     with make_backend("processes", workers=2) as backend:
@@ -161,7 +161,7 @@ class LocalBackend(Backend):
 
 def _preload() -> None:
     """Import the model in a fresh worker before its first chunk (pool initializer)."""
-    import sim.ensemble  # noqa: F401
+    import sim.run.ensemble  # noqa: F401
 
 
 class ProcessBackend(Backend):
@@ -195,7 +195,7 @@ class ProcessBackend(Backend):
     def _context(self) -> multiprocessing.context.BaseContext:
         if sys.platform.startswith("linux"):
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["sim.ensemble"])
+            ctx.set_forkserver_preload(["sim.run.ensemble"])
             return ctx
         return multiprocessing.get_context("spawn")
 

@@ -2,7 +2,7 @@
 
 One model instance holds a block of runs (run indices ``run_start .. run_start + n_runs - 1``);
 every agent's state is an array over those runs. A run's numbers depend only on the seed and its
-run index (see `sim.sampling`), never on how many runs share the instance.
+run index (see `sim.model.sampling`), never on how many runs share the instance.
 
 Each month (:meth:`RaceModel.step`) runs these phases, in this order:
 
@@ -23,9 +23,9 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim import rules
-from sim.agents import ASCEND, ChipMaker, Lab, Nation
-from sim.sampling import normals, sample_uncertainties
+from sim.model import rules
+from sim.model.agents import ASCEND, ChipMaker, Lab, Nation
+from sim.model.sampling import normals, sample_uncertainties
 from sim.scenario import (
     CHIP_TYPES,
     PolicyState,

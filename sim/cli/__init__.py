@@ -71,9 +71,9 @@ def run_with_progress(scenario: Any, label: str, chunk_size: int | None, backend
         scenario: the scenario to run.
         label: the bar's label.
         chunk_size: runs per chunk (None: the backend's default).
-        backend: a backend name, or an open `sim.backends.Backend` (see `backend_options`).
+        backend: a backend name, or an open `sim.run.backends.Backend` (see `backend_options`).
     """
-    from sim.ensemble import run_ensemble
+    from sim.run.ensemble import run_ensemble
 
     with progress_bar() as bar:
         task = bar.add_task(label, total=scenario.run.runs)
@@ -97,9 +97,9 @@ class BackendChoice:
         """Create the backend (a context manager: ``with choice.open() as backend: ...``).
 
         Raises:
-            sim.backends.BackendError: options that do not fit the backend, Dask missing.
+            sim.run.backends.BackendError: options that do not fit the backend, Dask missing.
         """
-        from sim.backends import make_backend
+        from sim.run.backends import make_backend
 
         if self.name != "local":
             where = f" at {self.scheduler}" if self.scheduler else ""
@@ -112,11 +112,11 @@ def backend_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     The command receives them as one argument, ``backend: BackendChoice``, and runs its
     ensembles inside ``with backend.open() as engine:``, passing ``backend=engine`` to
-    `sim.ensemble.run_ensemble` (or `run_with_progress`), so one pool or cluster serves them all.
+    `sim.run.ensemble.run_ensemble` (or `run_with_progress`), so one pool or cluster serves them all.
     A scheduler address given on the command line implies ``--backend dask``; one from the
     environment (``SIM_SCHEDULER``) is used only when the backend is dask.
     """
-    from sim.backends import BACKEND_ENV, BACKENDS, SCHEDULER_ENV
+    from sim.run.backends import BACKEND_ENV, BACKENDS, SCHEDULER_ENV
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -266,8 +266,8 @@ def run(
     no_plots: bool,
 ) -> None:
     """Run SCENARIO as a Monte Carlo ensemble and write a results folder."""
-    from sim.metrics import HEADLINE
-    from sim.results import default_out, summary_dict, write_run_results
+    from sim.outcomes import HEADLINE
+    from sim.run.results import default_out, summary_dict, write_run_results
 
     sc = load(scenario, runs, seed, sets)
     with backend.open() as engine:
@@ -299,9 +299,9 @@ def compare(
     backend: BackendChoice,
 ) -> None:
     """Paired effect of scenario B against A on the same random draws (B - A)."""
-    from sim.compare import paired_differences
-    from sim.metrics import HEADLINE
-    from sim.results import atomic_folder, default_out, manifest, summary_dict, write_json
+    from sim.analysis.compare import paired_differences
+    from sim.outcomes import HEADLINE
+    from sim.run.results import atomic_folder, default_out, manifest, summary_dict, write_json
 
     sa = load(a, runs, seed, ())
     runs = sa.run.runs if runs is None else runs
@@ -357,7 +357,7 @@ def compare(
 @handle_errors
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario files against the schema and plausibility rules without running them."""
-    from sim.checks import plausibility_warnings
+    from sim.scenario.checks import plausibility_warnings
     from sim.scenario import load_scenario
 
     failed: list[ScenarioError] = []
@@ -481,7 +481,8 @@ def calibrate(
     """
     import time
 
-    from sim import calibration, calibration_report
+    from sim.calibration import fit as calibration
+    from sim.calibration import report as calibration_report
 
     began = time.perf_counter()
     if refresh_baselines:
@@ -575,10 +576,10 @@ def sweep(
     no_plots: bool,
 ) -> None:
     """Sweep one or two levers of SCENARIO, every value on the same random draws."""
-    from sim.analysis import default_year_end, parse_year_end
-    from sim.results import default_out
+    from sim.analysis.refs import default_year_end, parse_year_end
+    from sim.run.results import default_out
     from sim.scenario import parse_set
-    from sim.sweep import build_points, parse_axes, run_sweep, write_sweep
+    from sim.analysis.sweep import build_points, parse_axes, run_sweep, write_sweep
 
     axes = parse_axes(params, values, range_)
     points = build_points(scenario, axes, runs, seed, parse_set(sets))
@@ -608,7 +609,7 @@ def sweep(
 
 def label(path: str) -> str:
     """'path [unit]' of a scenario parameter, escaped so rich shows the brackets."""
-    from sim.analysis import parameter_label
+    from sim.analysis.refs import parameter_label
 
     return escape(parameter_label(path))
 
@@ -620,7 +621,7 @@ def lever(value: float) -> str:
 
 def sweep_table(result: Any, year: str) -> Table:
     """One row per lever value: median and 90% interval of the headline outcomes, P(parity)."""
-    from sim.metrics import HEADLINE
+    from sim.outcomes import HEADLINE
 
     path = result.paths[0]
     stats = result.stats_table().query("year_end == @year").set_index(["point", "outcome"])
@@ -704,9 +705,9 @@ def sensitivity(
     """Sobol indices (SALib) of an outcome over SCENARIO's declared uncertainties."""
     import time
 
-    from sim.analysis import check_in_horizon, parse_outcome_ref
-    from sim.results import default_out
-    from sim.sensitivity import (
+    from sim.analysis.refs import check_in_horizon, parse_outcome_ref
+    from sim.run.results import default_out
+    from sim.analysis.sensitivity import (
         DEFAULT_SAMPLES,
         ModelEvaluator,
         check_samples,
@@ -746,7 +747,7 @@ def sensitivity(
 
 def sensitivity_table(result: Any, evaluator: Any) -> Table:
     """Factors ranked by total Sobol index, with first-order index and 95% intervals."""
-    from sim.sensitivity import CHANCE
+    from sim.analysis.sensitivity import CHANCE
 
     ref = evaluator.ref
     table = Table(
@@ -815,9 +816,9 @@ def discover(
     no_plots: bool,
 ) -> None:
     """Scenario discovery (PRIM): the uncertainty ranges in which WHERE holds."""
-    from sim import discovery
-    from sim.analysis import check_in_horizon
-    from sim.results import default_out
+    from sim.analysis import discovery
+    from sim.analysis.refs import check_in_horizon
+    from sim.run.results import default_out
 
     condition = discovery.parse_condition(where)
     runs = discovery.DEFAULT_RUNS if runs is None else runs

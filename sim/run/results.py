@@ -148,7 +148,7 @@ def write_run_results(result: Any, out: Path, plots: bool = True, command: str =
         )
         write_json(tmp / "manifest.json", manifest(result, command))
         if plots:
-            from sim import plotting
+            from sim.viz import run as plotting
 
             plotting.save_run_plots(result, tmp)
 

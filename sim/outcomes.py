@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import rules
+from sim.model import rules
 from sim.scenario import month_label
 
 #: outcome name -> (kind, unit). The first eight are DESIGN.md's headline outcomes.

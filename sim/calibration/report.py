@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import yaml
 
-from sim.calibration import CalibrationResult, triangular_summary
-from sim.calibration_targets import normalised_error, passes, target_dump
+from sim.calibration.fit import CalibrationResult, triangular_summary
+from sim.calibration.targets import normalised_error, passes, target_dump
 from sim.errors import ScenarioError
-from sim.results import sim_version
+from sim.run.results import sim_version
 from sim.scenario import apply_paths, month_index, month_label, validate_dict
 
 #: Outcomes, statistics and year-ends pinned by the regression baselines.

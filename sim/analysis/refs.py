@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import ScenarioError
-from sim.metrics import OUTCOMES, year_ends
+from sim.outcomes import OUTCOMES, year_ends
 from sim.scenario import Scenario, month_index
 
 _REF = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*@\s*(\d{4})-(\d{1,2})\s*$")
@@ -30,7 +30,7 @@ class OutcomeRef:
 
     @property
     def unit(self) -> str:
-        """The outcome's unit (from `sim.metrics.OUTCOMES`)."""
+        """The outcome's unit (from `sim.outcomes.OUTCOMES`)."""
         return OUTCOMES[self.outcome][1]
 
     @property

@@ -18,8 +18,8 @@ The pieces, in the order `sim calibrate` runs them:
 6. `write_outputs` writes ``calibrated.yaml`` (world: point values; uncertainties: the posterior
    as triangular distributions) with provenance, the fit report (Markdown + JSON) and a PNG.
 
-The quantities and statistics live in `sim.calibration_targets`; the fit report and the
-regression baselines in `sim.calibration_report`.
+The quantities and statistics live in `sim.calibration.targets`; the fit report and the
+regression baselines in `sim.calibration.report`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize
 
-from sim.calibration_targets import (
+from sim.calibration.targets import (
     FreeParam,
     Target,
     evaluate_quantity,
@@ -43,7 +43,7 @@ from sim.calibration_targets import (
     load_targets,
     normalised_error,
 )
-from sim.ensemble import chunks, release_model
+from sim.run.ensemble import chunks, release_model
 from sim.errors import ScenarioError
 from sim.model import RaceModel
 from sim.scenario import Scenario, month_index, read_yaml, validate_dict
@@ -556,7 +556,7 @@ def calibrate(
         abc_runs: prior draws of the ABC step [count].
         max_evals: most loss evaluations of the optimiser [count].
         progress: called with one line of text per step.
-        backend: an open `sim.backends.Backend` to run the evaluations' chunks on (the numbers
+        backend: an open `sim.run.backends.Backend` to run the evaluations' chunks on (the numbers
             do not depend on it); None runs them in this process.
     """
     began = time.perf_counter()

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.metrics import OUTCOMES
-from sim.tables import CHINA_SOURCES, parity_curve, source_totals
+from sim.outcomes import OUTCOMES
+from sim.viz.tables import CHINA_SOURCES, parity_curve, source_totals
 
 #: greyscale styles that stay distinguishable without colour, cycled over scenarios.
 GREYS = ("0.0", "0.35", "0.55", "0.0", "0.35", "0.55", "0.0", "0.35", "0.55", "0.2")
@@ -320,7 +320,7 @@ def distributions_by_scenario(
     """Violin plots of an outcome per scenario, one panel per year-end.
 
     Args:
-        long: `sim.tables.year_end_long` table (scenario, year_end, run, value).
+        long: `sim.viz.tables.year_end_long` table (scenario, year_end, run, value).
         outcome: the outcome shown (for the axis label).
         heading: figure title.
         years: year-end labels to show (default: all).
@@ -373,7 +373,7 @@ def parity_probability(
     """Cumulative probability that China reaches parity (or comes within a few months) by date.
 
     Args:
-        curves: scenario -> `sim.tables.parity_curve` table (date, p).
+        curves: scenario -> `sim.viz.tables.parity_curve` table (date, p).
         heading: figure title.
         within_months: the threshold the curves were computed with (for the axis label).
     """
@@ -499,7 +499,7 @@ def paired_effects(
     reference's ('same' when no run differs). Rows are sorted by the median effect in the last panel.
 
     Args:
-        effects: `sim.tables.effect_summary` table.
+        effects: `sim.viz.tables.effect_summary` table.
         outcome: the outcome compared (for the axis label).
         heading: figure title.
         years: year-end labels to show (default: every second year-end, ending with the last).
