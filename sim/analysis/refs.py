@@ -31,7 +31,7 @@ class OutcomeRef:
     @property
     def unit(self) -> str:
         """The outcome's unit (from `sim.outcomes.OUTCOMES`)."""
-        return OUTCOMES[self.outcome][1]
+        return OUTCOMES[self.outcome].unit
 
     @property
     def key(self) -> str:

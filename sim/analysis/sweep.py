@@ -372,7 +372,7 @@ class SweepResult:
                             "point": i,
                             **pt.values,
                             "outcome": name,
-                            "unit": OUTCOMES[name][1],
+                            "unit": OUTCOMES[name].unit,
                             "year_end": label,
                             **{k: stats[k] for k in STATS},
                         }

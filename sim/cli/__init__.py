@@ -169,14 +169,12 @@ CHUNK_HELP = (
 )
 
 
-SHORT = {
-    "capability_lag_months": ("lag", "months"),
-    "china_compute_share": ("China share", "of H100e"),
-    "china_chip_imports_h100e": ("CN imports", "H100e/yr"),
-    "china_domestic_chips_h100e": ("CN domestic", "H100e/yr"),
-    "us_ai_power_gw": ("US power", "GW"),
-    "china_ai_power_gw": ("CN power", "GW"),
-}
+def short(name: str) -> tuple[str, str]:
+    """Column heading and unit of an outcome in the terminal tables (`sim.outcomes`)."""
+    from sim.outcomes import ALL
+
+    outcome = ALL.get(name)
+    return (outcome.short or name, outcome.unit) if outcome else (name, "")
 
 
 def fmt(value: float, outcome: str = "") -> str:
@@ -199,8 +197,8 @@ def year_table(
     table = Table(title=heading, title_justify="left")
     table.add_column("year end")
     for name in outcomes:
-        short, unit = SHORT.get(name, (name, ""))
-        table.add_column(f"{short}\n({unit})", justify="right")
+        short_name, unit = short(name)
+        table.add_column(f"{short_name}\n({unit})", justify="right")
     table.add_column(last[0], justify="right")
     for y in years:
         table.add_row(y, *[cell(name, y) for name in outcomes], last[1](y))
@@ -638,8 +636,8 @@ def sweep_table(result: Any, year: str) -> Table:
     )
     table.add_column(label(path).replace(" \\[", "\n\\["), justify="right")
     for name in HEADLINE:
-        short, unit = SHORT.get(name, (name, ""))
-        table.add_column(f"{short}\n({unit})", justify="right")
+        short_name, unit = short(name)
+        table.add_column(f"{short_name}\n({unit})", justify="right")
     table.add_column(f"P(parity\nby {year})", justify="right")
     for i, pt in enumerate(result.points):
         table.add_row(lever(pt.values[path]), *[cell(i, n) for n in HEADLINE], f"{parity[i]:.1%}")

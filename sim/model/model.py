@@ -23,8 +23,10 @@ from typing import Any
 import mesa
 import numpy as np
 
+from sim.errors import ModelError
 from sim.model import rules
 from sim.model.agents import ASCEND, ChipMaker, Lab, Nation
+from sim.outcomes import RECORDED
 from sim.model.sampling import normals, sample_uncertainties
 from sim.scenario import (
     CHIP_TYPES,
@@ -34,34 +36,9 @@ from sim.scenario import (
     month_index,
 )
 
-#: Monthly series every run records, with units. Flows are per month here; per year in summaries.
-SERIES: dict[str, str] = {
-    "us_frontier_capability": "log10 effective FLOP",
-    "china_frontier_capability": "log10 effective FLOP",
-    "china_compute_share": "fraction of the two nations' installed H100e",
-    "us_compute_h100e": "H100e installed",
-    "china_compute_h100e": "H100e installed",
-    "china_chip_imports_legal_h100e": "H100e per month",
-    "china_chip_imports_smuggled_h100e": "H100e per month",
-    "china_chip_imports_h100e": "H100e per month",
-    "china_domestic_chips_h100e": "H100e per month",
-    "china_domestic_output_chips": "chips per month",
-    "china_h20_imports_units": "chips per month",
-    "us_ai_power_gw": "GW contracted",
-    "china_ai_power_gw": "GW contracted",
-    "openai_power_pipeline_gw": "GW contracted or queued",
-    "us_researchers": "head",
-    "china_researchers": "head",
-    # Added for the calibration (issue 3): series the targets of calibration/targets.yaml read.
-    "openai_power_gw": "GW contracted",  # S6: the 10 GW plan
-    "openai_revenue_busd": "billion USD/year, annualised",  # S18
-    "openai_capex_busd": "billion USD per month on chips and power",  # S5
-    "alibaba_revenue_busd": "billion USD/year, annualised (AI share of Alibaba Cloud)",  # S18
-    "xai_chips": "chips installed",  # S21: Colossus build speed
-    "us_power_build_gw": "GW/month the grid can connect",  # S10
-    "china_power_build_gw": "GW/month the grid can connect",  # S10
-    "china_researcher_outflow": "head/month leaving China",  # S16
-}
+#: Monthly series every run records, with units (declared in `sim.outcomes`). Flows are per month
+#: here; per year in summaries.
+SERIES: dict[str, str] = {o.name: o.series_unit for o in RECORDED}
 
 
 class RaceModel(mesa.Model):
@@ -307,55 +284,15 @@ class RaceModel(mesa.Model):
         self.last = last
 
     def _record(self) -> None:
-        last, h = self.last, self.history
-        nv, hw = self.makers["nvidia"], self.makers["huawei"]
-        us_c, cn_c = last["us_installed"], last["china_installed"]
-        h["us_frontier_capability"].append(last["us_frontier"])
-        h["china_frontier_capability"].append(last["china_frontier"])
-        h["china_compute_share"].append(cn_c / np.maximum(us_c + cn_c, 1e-9))
-        h["us_compute_h100e"].append(us_c)
-        h["china_compute_h100e"].append(cn_c)
-        h["china_chip_imports_legal_h100e"].append(nv.imports_legal)
-        h["china_chip_imports_smuggled_h100e"].append(nv.imports_smuggled)
-        h["china_chip_imports_h100e"].append(last["china_chip_imports_h100e"])
-        h["china_domestic_chips_h100e"].append(last["china_domestic_chips_h100e"])
-        h["china_domestic_output_chips"].append(hw.made)
-        h["china_h20_imports_units"].append(nv.imports_h20_units)
-        h["us_ai_power_gw"].append(last["us_power"])
-        h["china_ai_power_gw"].append(last["china_power"])
-        openai = [lab for lab in self.labs if lab.key == "openai"]
-        h["openai_power_pipeline_gw"].append(
-            openai[0].power_gw + self.nations["us"].queue.get("openai", 0.0)
-            if openai
-            else np.zeros(self.n_runs)
-        )
-        h["us_researchers"].append(self.nations["us"].researchers)
-        h["china_researchers"].append(self.nations["china"].researchers)
-        # calibration series (issue 3); a lab missing from the scenario records zeros
-        labs = {lab.key: lab for lab in self.labs}
-        zero = np.zeros(self.n_runs)
-        h["openai_power_gw"].append(labs["openai"].power_gw if "openai" in labs else zero)
-        h["openai_revenue_busd"].append(labs["openai"].revenue if "openai" in labs else zero)
-        h["openai_capex_busd"].append(
-            labs["openai"].chip_spend
-            + self.nations["us"].delivered.get("openai", 0.0)
-            * self.p("world.us.power_capex_busd_per_gw")
-            if "openai" in labs
-            else zero
-        )
-        h["alibaba_revenue_busd"].append(labs["alibaba"].revenue if "alibaba" in labs else zero)
-        h["xai_chips"].append(labs["xai"].units.sum(axis=0) if "xai" in labs else zero)
-        h["us_power_build_gw"].append(self.nations["us"].build_gw)
-        h["china_power_build_gw"].append(self.nations["china"].build_gw)
-        h["china_researcher_outflow"].append(self.nations["china"].outflow)
-        for name in h:
-            if not np.all(np.isfinite(h[name][-1])):
-                bad = int(np.flatnonzero(~np.isfinite(h[name][-1]))[0])
-                from sim.errors import ModelError
-
+        """Append this month's value of every recorded outcome (`sim.outcomes.RECORDED`)."""
+        for outcome in RECORDED:
+            values = outcome.record(self)
+            if not np.all(np.isfinite(values)):
+                bad = int(np.flatnonzero(~np.isfinite(values))[0])
                 raise ModelError(
-                    f"{name} became non-finite in month {self.t} of run {self.run_start + bad}"
+                    f"{outcome.name} became non-finite in month {self.t} of run {self.run_start + bad}"
                 )
+            self.history[outcome.name].append(values)
 
     def series(self) -> dict[str, np.ndarray]:
         """Outcome series recorded so far, shape (months, runs), plus the capability lag."""

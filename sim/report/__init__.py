@@ -275,7 +275,7 @@ def headline_section(entries: Sequence[Entry]) -> str:
             cells = [
                 interval(s["outcomes"][name][y], name) if y in s["outcomes"][name] else "–" for y in ys
             ]
-            body.append([f"{esc(name)} [{esc(OUTCOMES[name][1])}]"] + cells)
+            body.append([f"{esc(name)} [{esc(OUTCOMES[name].unit)}]"] + cells)
         parity = s["probabilities"]["china_parity_by"]
         body.append(
             ["P(China at parity by) [probability]"]
@@ -422,7 +422,7 @@ def comparison_section(entries: Sequence[Entry]) -> tuple[str, list[tuple[str, s
             effects = tables.effect_summary(diffs)
             name = f"paired_{outcome}"
             caption = (
-                f"Paired effect on {outcome} [{OUTCOMES[outcome][1]}] against "
+                f"Paired effect on {outcome} [{OUTCOMES[outcome].unit}] against "
                 f"{ref.label}: median, mean, 50% and 90% intervals over runs; right: "
                 "share of runs in which the scenario's value is lower."
             )
@@ -458,7 +458,7 @@ def comparison_section(entries: Sequence[Entry]) -> tuple[str, list[tuple[str, s
                     )
             out.append(
                 f"<details><summary>Table: paired effect on {esc(outcome)} "
-                f"[{esc(OUTCOMES[outcome][1])}], every December</summary>"
+                f"[{esc(OUTCOMES[outcome].unit)}], every December</summary>"
                 + table_html(
                     [
                         "scenario",

@@ -18,7 +18,7 @@ from sim.outcomes import HEADLINE, OUTCOMES
 
 def outcome_label(outcome: str) -> str:
     """'outcome [unit]'."""
-    unit = OUTCOMES.get(outcome, ("", ""))[1]
+    unit = OUTCOMES[outcome].unit if outcome in OUTCOMES else ""
     return f"{outcome} [{unit}]" if unit else outcome
 
 

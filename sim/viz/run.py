@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim import outcomes
 from sim.outcomes import OUTCOMES
 from sim.viz.tables import CHINA_SOURCES, parity_curve, source_totals
 
@@ -25,35 +26,14 @@ MARKERS = ("o", "s", "^", "v", "D", "x", "+", "*", "P", "X")
 SOURCE_GREYS = ("0.25", "0.55", "0.82")
 SOURCE_HATCHES = (None, "//", "..")
 
-LABELS = {
-    "capability_lag_months": "Capability lag of China behind the US [months]",
-    "china_compute_share": "China's share of installed H100e [fraction]",
-    "china_chip_imports_h100e": "China's chip imports [H100e/year]",
-    "china_chip_imports_legal_h100e": "China's legal imports [H100e/month]",
-    "china_chip_imports_smuggled_h100e": "China's smuggled imports [H100e/month]",
-    "china_domestic_chips_h100e": "China's domestic chips [H100e/month]",
-    "us_ai_power_gw": "US AI power [GW]",
-    "china_ai_power_gw": "China AI power [GW]",
-    "us_frontier_capability": "US frontier [log10 effective FLOP]",
-    "china_frontier_capability": "China frontier [log10 effective FLOP]",
-}
-
-
 def label(outcome: str) -> str:
-    """Axis label with unit for an outcome."""
-    if outcome in LABELS:
-        return LABELS[outcome]
-    unit = OUTCOMES.get(outcome, ("", ""))[1]
-    return f"{outcome} [{unit}]" if unit else outcome
+    """Axis label with unit for an outcome's monthly series (`sim.outcomes`)."""
+    return outcomes.label(outcome)
 
 
 def year_end_label(outcome: str) -> str:
     """Axis label with unit for an outcome's year-end value (a flow is a total per year)."""
-    kind, unit = OUTCOMES.get(outcome, ("stock", ""))
-    if kind == "flow":
-        text = LABELS.get(outcome, outcome).split(" [")[0]
-        return f"{text} [{unit}]"
-    return label(outcome)
+    return outcomes.year_end_label(outcome)
 
 
 def title(name: str, runs: int, seed: int, what: str) -> str:
@@ -512,7 +492,7 @@ def paired_effects(
     y = np.arange(len(names))
     fig = Figure(figsize=(3.4 * len(years) + 2.2, 0.42 * len(names) + 1.8), layout="constrained")
     axes = fig.subplots(1, len(years), sharey=True, squeeze=False)[0]
-    unit = OUTCOMES.get(outcome, ("", ""))[1]
+    unit = OUTCOMES[outcome].unit if outcome in OUTCOMES else ""
     for ax, year in zip(axes, years, strict=True):
         sub = effects[effects["year_end"] == year].set_index("scenario").reindex(names)
         ax.hlines(y, sub["p5"], sub["p95"], color="0.45", lw=1.2, label="90% interval")
