@@ -230,7 +230,7 @@ def test_one_field_of_a_default_block_can_be_overridden(tmp_path):
         path, parse_set(["world.chips.h200.price_kusd=20", "world.labs.xai.capital_busd=1"])
     )
     assert sc.world.us.ai_power_build_gw == 0.2 and sc.world.us.researchers == 6000
-    assert sc.world.chips.h200.price_kusd == 20 and sc.world.chips.h200.h100e == 1.0
+    assert sc.world.chips["h200"].price_kusd == 20 and sc.world.chips["h200"].h100e == 1.0
     assert sc.world.labs["xai"].capital_busd == 1 and "openai" in sc.world.labs
 
 

@@ -271,7 +271,7 @@ def evaluate_quantity(
     """Compute a target's quantity per run [target unit], shape (runs,)."""
     runs = next(v for k, v in base.items() if not k.startswith("_")).shape[1]
     if q.catalogue is not None:
-        spec = getattr(scenario.world.chips, q.catalogue)
+        spec = scenario.world.chips[q.catalogue]
         return np.full(runs, q.gw * 1e6 / spec.kw_all_in * q.scale)
     value = _reduce(q, base)
     if q.without_history is not None:

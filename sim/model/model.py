@@ -26,14 +26,14 @@ import numpy as np
 from sim.errors import ModelError
 from sim.model import rules
 from sim.model.agents import ASCEND, ChipMaker, Lab, Nation
-from sim.outcomes import RECORDED
 from sim.model.sampling import normals, sample_uncertainties
+from sim.outcomes import RECORDED
 from sim.scenario import (
     CHIP_TYPES,
-    PolicyState,
     Scenario,
     flatten,
     month_index,
+    policy_schedule,
 )
 
 #: Monthly series every run records, with units (declared in `sim.outcomes`). Flows are per month
@@ -120,30 +120,9 @@ class RaceModel(mesa.Model):
         return out
 
     def _policy_schedule(self) -> list[dict[str, Any]]:
-        """The flat policy state for every simulated month."""
-        params = self.params
-        events: list[tuple[int, int, dict[str, Any]]] = []
-        for e in params.history:
-            events.append((month_index(e.date), 0, e.set))
-        policy_month = month_index(params.policy.effective)
-        events.append((policy_month, 1, params.policy_patch()))
-        for e in params.timeline:
-            events.append((month_index(e.date), 2, e.set))
-        events.sort(key=lambda x: (x[0], x[1]))
-        base = flatten(PolicyState().model_dump())
-        uncertain = {
-            k.removeprefix("policy."): v for k, v in self.draws.items() if k.startswith("policy.")
-        }
-        schedule = []
-        for month in range(self.start, self.start + self.n_months):
-            state = dict(base)
-            for when, _, updates in events:
-                if when <= month:
-                    state.update(updates)
-            if month >= policy_month:
-                state.update(uncertain)
-            schedule.append({k: _as_number(v) for k, v in state.items()})
-        return schedule
+        """The flat policy state for every simulated month (`sim.scenario.policy_schedule`)."""
+        uncertain = {k: v for k, v in self.draws.items() if k.startswith("policy.")}
+        return policy_schedule(self.params, uncertain)
 
     def policy_at(self, month: int) -> dict[str, Any]:
         """Flat policy state in force at an absolute month index."""
@@ -302,14 +281,3 @@ class RaceModel(mesa.Model):
             out["us_frontier_capability"], out["china_frontier_capability"], slope
         )
         return out
-
-
-def _as_number(value: Any) -> Any:
-    """Policy values as numbers: bools -> 0/1, None -> NaN, months -> month index."""
-    if value is None:
-        return np.nan
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
-        return float(month_index(value))
-    return value

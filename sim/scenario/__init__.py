@@ -121,30 +121,32 @@ class ChipSpec(Strict):
     die_units: Positive = Field(
         description="Maker capacity one chip uses, in units of one Hopper-class die [die units/chip]."
     )
+    china_only: bool = Field(
+        False,
+        description="A part made for the Chinese market under the export rules (H20, B30A): "
+        "US labs do not buy it.",
+    )
 
 
-class ChipCatalogue(Strict):
-    """Chip specifications (P1–P7, P15)."""
-
-    h20: ChipSpec = Field(
-        # P3: 148 TFLOPS = 0.15 H100e, ~400 W; 4.0 TB/s makes it strong for inference
+def _default_chips() -> dict[str, ChipSpec]:
+    """Chip specifications (P1–P7, P15), in catalogue order."""
+    return {
+        # h20: P3: 148 TFLOPS = 0.15 H100e, ~400 W; 4.0 TB/s makes it strong for inference
         # (0.6: assumption); x1.5 all-in as P15's Colossus ratio; price: assumption
         # (press reports of USD 12k); uses a full Hopper die.
-        ChipSpec(
+        "h20": ChipSpec(
             maker="nvidia",
             h100e=0.15,
             inference_h100e=0.6,
             kw_all_in=0.6,
             price_kusd=12.0,
             die_units=1.0,
+            china_only=True,
         ),
-        description="Nvidia H20, the China-specific Hopper (P3).",
-    )
-    h200: ChipSpec = Field(
-        # P2: same compute as H100, better for inference (141 GB, 4.8 TB/s -> 1.3: assumption);
+        # h200: P2: same compute as H100, better for inference (141 GB, 4.8 TB/s -> 1.3: assumption);
         # P15: ~1.5 kW per chip at facility level (Colossus); price: assumption (press reports
         # of USD 30-35k). Also stands for the H100/H800 installed base.
-        ChipSpec(
+        "h200": ChipSpec(
             maker="nvidia",
             h100e=1.0,
             inference_h100e=1.3,
@@ -152,23 +154,18 @@ class ChipCatalogue(Strict):
             price_kusd=32.0,
             die_units=1.0,
         ),
-        description="Nvidia H200 (and the Hopper installed base) (P1, P2, P15).",
-    )
-    b30a: ChipSpec = Field(
-        # P5: half a B300 = 1.1 H100e, USD 22.5k; power: half of P15's 2.1 kW plus overhead (assumption)
-        ChipSpec(
+        # b30a: P5: half a B300 = 1.1 H100e, USD 22.5k; power: half of P15's 2.1 kW plus overhead (assumption)
+        "b30a": ChipSpec(
             maker="nvidia",
             h100e=1.1,
             inference_h100e=1.2,
             kw_all_in=1.1,
             price_kusd=22.5,
             die_units=1.0,
+            china_only=True,
         ),
-        description="Proposed China Blackwell, B30A class (P5).",
-    )
-    blackwell: ChipSpec = Field(
-        # P4: 2.3 H100e; P15: 2.0-2.2 kW all-in for GB200/GB300; P5: USD 45k (B300); two dies.
-        ChipSpec(
+        # blackwell: P4: 2.3 H100e; P15: 2.0-2.2 kW all-in for GB200/GB300; P5: USD 45k (B300); two dies.
+        "blackwell": ChipSpec(
             maker="nvidia",
             h100e=2.3,
             inference_h100e=2.5,
@@ -176,13 +173,10 @@ class ChipCatalogue(Strict):
             price_kusd=45.0,
             die_units=2.0,
         ),
-        description="Full Blackwell, B200/B300 (P4, P5, P15).",
-    )
-    ascend: ChipSpec = Field(
-        # P6: 910C ~0.8 H100e, ~60% of an H100 in inference; P7: CloudMatrix 559 kW / 384
+        # ascend: P6: 910C ~0.8 H100e, ~60% of an H100 in inference; P7: CloudMatrix 559 kW / 384
         # chips = 1.46 kW IT, x1.15 PUE; price: assumption (press reports of USD 25-28k);
         # two dies per package (P13).
-        ChipSpec(
+        "ascend": ChipSpec(
             maker="huawei",
             h100e=0.8,
             inference_h100e=0.6,
@@ -190,8 +184,7 @@ class ChipCatalogue(Strict):
             price_kusd=25.0,
             die_units=2.0,
         ),
-        description="Huawei Ascend 910C class (P6, P7).",
-    )
+    }
 
 
 class NvidiaWorld(Strict):
@@ -666,7 +659,9 @@ def _china_nation() -> NationWorld:
 class World(Strict):
     """The world as it stood at the start month."""
 
-    chips: ChipCatalogue = Field(default_factory=ChipCatalogue, description="Chip specifications.")
+    chips: dict[str, ChipSpec] = Field(
+        default_factory=_default_chips, description="Chip specifications keyed by chip type."
+    )
     nvidia: NvidiaWorld = Field(default_factory=NvidiaWorld, description="Nvidia's supply.")
     huawei: HuaweiWorld = Field(default_factory=HuaweiWorld, description="Huawei/SMIC supply.")
     us: NationWorld = Field(default_factory=_us_nation, description="The United States.")
@@ -1189,3 +1184,54 @@ def write_schema(path: Path) -> None:
     """Write the JSON schema editors use to complete and check scenario files."""
     schema = Scenario.model_json_schema()
     path.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- policy schedule
+
+
+def policy_schedule(scenario: Scenario, uncertain: dict[str, Any]) -> list[dict[str, Any]]:
+    """The flat policy state in force at every simulated month, as numbers.
+
+    Keys are dotted paths under `policy.` without the prefix: ``us.export.<chip>.<field>`` and
+    ``china.customs.<chip>`` for every Nvidia chip of the catalogue, and every other policy leaf.
+    Events apply in date order (history, then the policy under study at `policy.effective`, then
+    the timeline; on the same month in that order). Bools are 0/1, null is NaN, months are month
+    indices (`month_index`).
+
+    Args:
+        scenario: a validated scenario.
+        uncertain: per-run draws of uncertain policy fields, {"policy.<path>": values (R,)}, in
+            force from `policy.effective`.
+    """
+    start = month_index(scenario.run.start)
+    events: list[tuple[int, int, dict[str, Any]]] = []
+    for e in scenario.history:
+        events.append((month_index(e.date), 0, e.set))
+    policy_month = month_index(scenario.policy.effective)
+    events.append((policy_month, 1, scenario.policy_patch()))
+    for e in scenario.timeline:
+        events.append((month_index(e.date), 2, e.set))
+    events.sort(key=lambda x: (x[0], x[1]))
+    base = flatten(PolicyState().model_dump())
+    drawn = {k.removeprefix("policy."): v for k, v in uncertain.items()}
+    schedule = []
+    for month in range(start, start + scenario.n_months):
+        state = dict(base)
+        for when, _, updates in events:
+            if when <= month:
+                state.update(updates)
+        if month >= policy_month:
+            state.update(drawn)
+        schedule.append({k: _as_number(v) for k, v in state.items()})
+    return schedule
+
+
+def _as_number(value: Any) -> Any:
+    """Policy values as numbers: bools -> 0/1, None -> NaN, months -> month index."""
+    if value is None:
+        return float("nan")
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        return float(month_index(value))
+    return value
