@@ -15,6 +15,7 @@ import numpy as np
 from sim.model import rules
 from sim.scenario import month_label
 
+
 @dataclass(frozen=True)
 class Outcome:
     """One outcome, declared once: what it is, its units, its labels, and how it is recorded.

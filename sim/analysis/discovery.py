@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.refs import OutcomeRef, check_in_horizon, parameter_label, parse_outcome_ref
-from sim.run.ensemble import EnsembleResult, run_ensemble
 from sim.errors import ScenarioError
+from sim.run.ensemble import EnsembleResult, run_ensemble
 from sim.scenario import Scenario
 
 #: Default number of runs: PRIM needs enough cases of interest to draw boxes around.

@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.refs import OutcomeRef, parameter_label
-from sim.run.ensemble import run_ensemble
 from sim.errors import SimError
 from sim.model.sampling import ppf
+from sim.run.ensemble import run_ensemble
 from sim.scenario import Scenario
 
 #: Name of the pseudo-factor standing for the model's monthly random shocks.

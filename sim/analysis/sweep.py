@@ -24,9 +24,10 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.refs import parameter_label, parameter_unit
-from sim.run.ensemble import EnsembleResult, run_ensemble
+from sim.dotted import get_path
 from sim.errors import ScenarioError
 from sim.outcomes import OUTCOMES, STATS
+from sim.run.ensemble import EnsembleResult, run_ensemble
 from sim.scenario import Scenario, load_scenario
 
 #: Most points a sweep may have (a guard against a typo such as 0:1e6:1000000).
@@ -194,20 +195,20 @@ def parse_axes(
 
 def _field_value(tree: dict[str, Any], path: str, scenario_file: Path) -> Any:
     """The value at a dotted path of a scenario dump; ScenarioError naming the choices if absent."""
-    node: Any = tree
-    parts = path.split(".")
-    for i, part in enumerate(parts):
-        if not isinstance(node, dict) or part not in node:
-            here = ".".join(parts[:i]) or "the top level"
-            choices = ", ".join(node) if isinstance(node, dict) else "none (not a block)"
-            raise ScenarioError(
-                scenario_file,
-                "--param",
-                f"no field {path!r}: {here} has no {part!r}",
-                f"use one of {choices} after {here}",
-            )
-        node = node[part]
-    return node
+    try:
+        return get_path(tree, path)
+    except KeyError as exc:
+        missing = str(exc.args[0])
+        here, _, part = missing.rpartition(".")
+        node = get_path(tree, here) if here else tree
+        choices = ", ".join(node) if isinstance(node, dict) else "none (not a block)"
+        here = here or "the top level"
+        raise ScenarioError(
+            scenario_file,
+            "--param",
+            f"no field {path!r}: {here} has no {part!r}",
+            f"use one of {choices} after {here}",
+        ) from None
 
 
 def _check_path(path: str, scenario: Scenario, scenario_file: Path) -> None:

@@ -43,9 +43,9 @@ from sim.calibration.targets import (
     load_targets,
     normalised_error,
 )
-from sim.run.ensemble import chunks, release_model
 from sim.errors import ScenarioError
 from sim.model import RaceModel
+from sim.run.ensemble import chunks, release_model
 from sim.scenario import Scenario, month_index, read_yaml, validate_dict
 
 __all__ = [

@@ -355,8 +355,8 @@ def compare(
 @handle_errors
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario files against the schema and plausibility rules without running them."""
-    from sim.scenario.checks import plausibility_warnings
     from sim.scenario import load_scenario
+    from sim.scenario.checks import plausibility_warnings
 
     failed: list[ScenarioError] = []
     for f in files:
@@ -575,9 +575,9 @@ def sweep(
 ) -> None:
     """Sweep one or two levers of SCENARIO, every value on the same random draws."""
     from sim.analysis.refs import default_year_end, parse_year_end
+    from sim.analysis.sweep import build_points, parse_axes, run_sweep, write_sweep
     from sim.run.results import default_out
     from sim.scenario import parse_set
-    from sim.analysis.sweep import build_points, parse_axes, run_sweep, write_sweep
 
     axes = parse_axes(params, values, range_)
     points = build_points(scenario, axes, runs, seed, parse_set(sets))
@@ -704,7 +704,6 @@ def sensitivity(
     import time
 
     from sim.analysis.refs import check_in_horizon, parse_outcome_ref
-    from sim.run.results import default_out
     from sim.analysis.sensitivity import (
         DEFAULT_SAMPLES,
         ModelEvaluator,
@@ -712,6 +711,7 @@ def sensitivity(
         sobol_indices,
         write_sensitivity,
     )
+    from sim.run.results import default_out
 
     ref = parse_outcome_ref(outcome_ref)
     samples = DEFAULT_SAMPLES if samples is None else samples

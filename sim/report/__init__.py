@@ -32,11 +32,11 @@ from typing import Any
 import yaml
 from matplotlib.figure import Figure
 
-from sim.viz import run as plotting
-from sim.viz import tables
 from sim.errors import SimError
 from sim.outcomes import HEADLINE, OUTCOMES
 from sim.run.results import SUMMARY_KEYS, Results, load_results, versions
+from sim.viz import run as plotting
+from sim.viz import tables
 
 #: the scenario the others are compared with, when it is among the folders given.
 REFERENCE = "baseline"

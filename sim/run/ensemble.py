@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 
 from sim import outcomes as metrics
-from sim.run.backends import DEFAULT_CHUNK, Backend, make_backend
 from sim.model import RaceModel
+from sim.run.backends import DEFAULT_CHUNK, Backend, make_backend
 from sim.scenario import Scenario, month_index, month_label
 
 #: bytes of per-run monthly series kept in memory before they are moved to a scratch file.

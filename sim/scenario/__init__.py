@@ -12,7 +12,6 @@ levers under study, in force from `policy.effective`), `timeline:` (further date
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import re
@@ -22,6 +21,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from sim.dotted import apply_paths, deep_merge, flatten
 from sim.errors import ScenarioError
 
 # --------------------------------------------------------------------------- shared types
@@ -154,7 +154,8 @@ def _default_chips() -> dict[str, ChipSpec]:
             price_kusd=32.0,
             die_units=1.0,
         ),
-        # b30a: P5: half a B300 = 1.1 H100e, USD 22.5k; power: half of P15's 2.1 kW plus overhead (assumption)
+        # b30a: P5: half a B300 = 1.1 H100e, USD 22.5k; power: half of P15's 2.1 kW plus
+        # overhead (assumption)
         "b30a": ChipSpec(
             maker="nvidia",
             h100e=1.1,
@@ -960,47 +961,6 @@ def _check_path(model: type[BaseModel], parts: list[str], full: str, numeric: bo
 
 
 # --------------------------------------------------------------------------- dict helpers
-
-
-def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested dict -> {dotted.path: leaf}."""
-    out: dict[str, Any] = {}
-    for key, value in tree.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            out.update(flatten(value, f"{path}."))
-        else:
-            out[path] = value
-    return out
-
-
-def apply_paths(tree: dict[str, Any], updates: dict[str, Any]) -> dict[str, Any]:
-    """Return a deep copy of `tree` with dotted-path `updates` set."""
-    out = copy.deepcopy(tree)
-    for path, value in updates.items():
-        node = out
-        parts = path.split(".")
-        for part in parts[:-1]:
-            if not isinstance(node.get(part), dict):
-                node[part] = {}
-            node = node[part]
-        node[parts[-1]] = value
-    return out
-
-
-def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """Merge `over` into `base`: dicts merge key by key, everything else (lists too) replaces.
-
-    `resolve_raw` adds one exception: under `uncertainties:` a path's distribution is replaced
-    whole, so a child can switch a uniform to a fixed value.
-    """
-    out = copy.deepcopy(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
 
 
 # --------------------------------------------------------------------------- loading
