@@ -30,7 +30,16 @@ _WHERE = {
     "scenario_from_dict": "sim.scenario",
 }
 
-__all__ = sorted(_WHERE)
+__all__ = [
+    "EnsembleResult",
+    "RaceModel",
+    "Scenario",
+    "load_results",
+    "load_scenario",
+    "run_ensemble",
+    "scenario_from_dict",
+    "write_run_results",
+]
 
 
 def __getattr__(name: str) -> Any:

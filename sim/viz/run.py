@@ -26,6 +26,7 @@ MARKERS = ("o", "s", "^", "v", "D", "x", "+", "*", "P", "X")
 SOURCE_GREYS = ("0.25", "0.55", "0.82")
 SOURCE_HATCHES = (None, "//", "..")
 
+
 def label(outcome: str) -> str:
     """Axis label with unit for an outcome's monthly series (`sim.outcomes`)."""
     return outcomes.label(outcome)
