@@ -26,6 +26,7 @@ class Outcome:
         unit: unit of the year-end value (a flow's total over a calendar year).
         series_unit: unit of the monthly series.
         label: what it is, in words, for axes and tables (no unit).
+        meaning: one line for the docs' outcome tables.
         short: column heading of the terminal table ("" = not shown there).
         record: reads this month's value from the model, shape (R,); None when it is derived
             from other series after the run (the capability lag).
@@ -38,6 +39,7 @@ class Outcome:
     unit: str
     series_unit: str
     label: str
+    meaning: str = ""
     short: str = ""
     record: Callable[[Any], np.ndarray] | None = None
     summary: bool = True
@@ -108,6 +110,8 @@ REGISTRY: tuple[Outcome, ...] = (
         "Capability lag of China behind the US",
         short="lag",
         monthly=True,
+        meaning="months since the US frontier first reached China's current capability "
+        "(≤ 0: parity or ahead)",
     ),
     Outcome(
         "china_compute_share",
@@ -118,6 +122,7 @@ REGISTRY: tuple[Outcome, ...] = (
         short="China share",
         record=_share,
         monthly=True,
+        meaning="China's share of the two nations' installed H100e",
     ),
     Outcome(
         "china_chip_imports_h100e",
@@ -127,6 +132,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "China's chip imports",
         short="CN imports",
         record=lambda m: m.last["china_chip_imports_h100e"],
+        meaning="Nvidia chips reaching Chinese labs, legal + smuggled",
     ),
     Outcome(
         "china_chip_imports_legal_h100e",
@@ -136,6 +142,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "China's legal imports",
         record=lambda m: m.makers["nvidia"].imports_legal,
         monthly=True,
+        meaning="Nvidia chips reaching Chinese labs under licence, net of customs",
     ),
     Outcome(
         "china_chip_imports_smuggled_h100e",
@@ -145,6 +152,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "China's smuggled imports",
         record=lambda m: m.makers["nvidia"].imports_smuggled,
         monthly=True,
+        meaning="Nvidia chips diverted to Chinese labs past the export rules",
     ),
     Outcome(
         "china_domestic_chips_h100e",
@@ -155,6 +163,7 @@ REGISTRY: tuple[Outcome, ...] = (
         short="CN domestic",
         record=lambda m: m.last["china_domestic_chips_h100e"],
         monthly=True,
+        meaning="Huawei chips bought by Chinese labs",
     ),
     Outcome(
         "us_ai_power_gw",
@@ -165,6 +174,7 @@ REGISTRY: tuple[Outcome, ...] = (
         short="US power",
         record=lambda m: m.last["us_power"],
         monthly=True,
+        meaning="AI data-centre power contracted and energised by US labs",
     ),
     Outcome(
         "china_ai_power_gw",
@@ -175,6 +185,7 @@ REGISTRY: tuple[Outcome, ...] = (
         short="CN power",
         record=lambda m: m.last["china_power"],
         monthly=True,
+        meaning="AI data-centre power contracted and energised by Chinese labs",
     ),
     Outcome(
         "us_frontier_capability",
@@ -184,6 +195,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "US frontier",
         record=lambda m: m.last["us_frontier"],
         monthly=True,
+        meaning="log10 of the best US model's effective training FLOP",
     ),
     Outcome(
         "china_frontier_capability",
@@ -193,6 +205,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "China frontier",
         record=lambda m: m.last["china_frontier"],
         monthly=True,
+        meaning="log10 of the best Chinese model's effective training FLOP",
     ),
     Outcome(
         "us_compute_h100e",
@@ -201,6 +214,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "H100e",
         "US installed compute",
         record=lambda m: m.last["us_installed"],
+        meaning="chips installed at US labs",
     ),
     Outcome(
         "china_compute_h100e",
@@ -209,6 +223,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "H100e",
         "China installed compute",
         record=lambda m: m.last["china_installed"],
+        meaning="chips installed at Chinese labs",
     ),
     Outcome(
         "china_domestic_output_chips",
@@ -217,6 +232,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "chips/month",
         "Huawei chips made",
         record=lambda m: m.makers["huawei"].made,
+        meaning="Ascend chips Huawei makes (S3)",
     ),
     Outcome(
         "china_h20_imports_units",
@@ -225,6 +241,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "chips/month",
         "China's H20 imports",
         record=lambda m: m.makers["nvidia"].imports_h20_units,
+        meaning="H20 chips reaching Chinese labs (S20)",
     ),
     Outcome(
         "openai_power_pipeline_gw",
@@ -233,6 +250,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "GW contracted or queued",
         "OpenAI power, connected or queued",
         record=_openai_pipeline,
+        meaning="OpenAI power connected or queued (S7)",
     ),
     Outcome(
         "us_researchers",
@@ -241,6 +259,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "head",
         "US top-tier researchers",
         record=lambda m: m.nations["us"].researchers,
+        meaning="top-tier AI researchers working in the US (S15)",
     ),
     Outcome(
         "china_researchers",
@@ -249,6 +268,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "head",
         "China top-tier researchers",
         record=lambda m: m.nations["china"].researchers,
+        meaning="top-tier AI researchers working in China (S15)",
     ),
     # calibration series (calibration/targets.yaml): recorded every month, not summarised
     Outcome(
@@ -259,6 +279,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "OpenAI power (S6)",
         summary=False,
         record=_lab_value("openai", lambda lab: lab.power_gw),
+        meaning="OpenAI power connected (S6)",
     ),
     Outcome(
         "openai_revenue_busd",
@@ -268,6 +289,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "OpenAI annualised revenue (S18)",
         summary=False,
         record=_lab_value("openai", lambda lab: lab.revenue),
+        meaning="OpenAI annualised revenue (S18)",
     ),
     Outcome(
         "openai_capex_busd",
@@ -277,6 +299,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "OpenAI spending on chips and power (S5)",
         summary=False,
         record=_openai_capex,
+        meaning="OpenAI spending on chips and power (S5)",
     ),
     Outcome(
         "alibaba_revenue_busd",
@@ -286,6 +309,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "Alibaba AI revenue (S18)",
         summary=False,
         record=_lab_value("alibaba", lambda lab: lab.revenue),
+        meaning="Alibaba's AI revenue, annualised (S18)",
     ),
     Outcome(
         "xai_chips",
@@ -295,6 +319,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "xAI chips installed (S21)",
         summary=False,
         record=_lab_value("xai", lambda lab: lab.units.sum(axis=0)),
+        meaning="chips installed at xAI (S21)",
     ),
     Outcome(
         "us_power_build_gw",
@@ -304,6 +329,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "US grid connection rate (S10)",
         summary=False,
         record=lambda m: m.nations["us"].build_gw,
+        meaning="AI power the US grid can connect a month (S10)",
     ),
     Outcome(
         "china_power_build_gw",
@@ -313,6 +339,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "China grid connection rate (S10)",
         summary=False,
         record=lambda m: m.nations["china"].build_gw,
+        meaning="AI power China's grid can connect a month (S10)",
     ),
     Outcome(
         "china_researcher_outflow",
@@ -322,6 +349,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "Researchers leaving China (S16)",
         summary=False,
         record=lambda m: m.nations["china"].outflow,
+        meaning="researchers leaving China for the US (S16)",
     ),
 )
 
@@ -392,3 +420,37 @@ def describe(values: np.ndarray) -> dict[str, float]:
     out = {"mean": float(np.mean(values))}
     out.update({k: float(v) for k, v in zip(QUANTILES, q, strict=True)})
     return out
+
+
+def markdown_table() -> str:
+    """The outcome table of the README and the model reference, generated from the registry."""
+    rows = ["| outcome | kind | meaning | unit at a year-end | summarised |", "|---|---|---|---|---|"]
+    for o in REGISTRY:
+        summarised = "yes" if o.summary else "no (calibration series)"
+        rows.append(f"| `{o.name}` | {o.kind} | {o.meaning} | {o.unit} | {summarised} |")
+    return "\n".join(rows) + "\n"
+
+
+START, END = "<!-- outcomes:start -->", "<!-- outcomes:end -->"
+DOCS = ("README.md", "docs/model.md")
+
+
+def render_docs(text: str) -> str:
+    """`text` with the part between the outcome markers replaced by the generated table."""
+    head, _, rest = text.partition(START)
+    _, _, tail = rest.partition(END)
+    return f"{head}{START}\n{markdown_table()}{END}{tail}"
+
+
+def main() -> None:
+    """Rewrite the outcome tables of README.md and docs/model.md (run from the repository root)."""
+    from pathlib import Path
+
+    for name in DOCS:
+        path = Path(name)
+        path.write_text(render_docs(path.read_text(encoding="utf-8")), encoding="utf-8")
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
