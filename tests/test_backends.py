@@ -72,7 +72,7 @@ def cluster():
 
 
 def summary_bytes(result, tmp_path: Path, name: str) -> dict[str, bytes]:
-    out = write_run_results(result, tmp_path / name, plots=False)
+    out = write_run_results(result, tmp_path / name)
     return {f: (out / f).read_bytes() for f in ("summary.json",)} | {
         "runs": result.per_run().to_json().encode(),
         "monthly": result.monthly_quantiles().to_json().encode(),

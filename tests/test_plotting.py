@@ -8,9 +8,9 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from sim import load_scenario, run_ensemble
+from sim.analysis.compare import paired_differences
 from sim.viz import run as plotting
 from sim.viz import tables
-from sim.analysis.compare import paired_differences
 from sim.viz.calibration import backtest
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -159,8 +159,8 @@ def test_source_totals_add_up_to_imports_plus_domestic(results):
         np.testing.assert_allclose(shares[expected > 0], 1.0)
 
 
-def test_save_run_plots_writes_the_run_pngs(results, tmp_path):
-    paths = plotting.save_run_plots(results["baseline"], tmp_path)
+def test_draw_run_figures_writes_the_run_pngs(results, tmp_path):
+    paths = plotting.draw_run_figures(results["baseline"], tmp_path)
     assert sorted(p.name for p in paths) == sorted(
         [
             "lag_fan.png",

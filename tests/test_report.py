@@ -128,7 +128,7 @@ def folders(tmp_path_factory):
     ):
         sc = load_scenario(SCENARIOS / f"{name}.yaml", {"run.runs": RUNS, "run.seed": seed})
         key = name if seed == SEED else f"{name}-other-seed"
-        out[key] = write_run_results(run_ensemble(sc), root / key, plots=False)
+        out[key] = write_run_results(run_ensemble(sc), root / key)
     return out
 
 
@@ -378,14 +378,14 @@ def test_bad_input_from_the_shell_prints_no_traceback(tmp_path):
 
 
 def test_a_failed_write_leaves_the_old_report_and_no_partial_file(folders, tmp_path, monkeypatch):
-    import sim.report
+    import sim.atomic
 
     def fail(*_args):
         raise OSError(28, "No space left on device")
 
     out = tmp_path / "report.html"
     out.write_text("old report")
-    monkeypatch.setattr(sim.report.os, "replace", fail)
+    monkeypatch.setattr(sim.atomic.os, "replace", fail)
     result = CliRunner().invoke(main, ["report", str(folders["baseline"]), "--out", str(out)])
     assert result.exit_code == 2
     assert "No space left on device" in result.output

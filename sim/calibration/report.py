@@ -7,9 +7,7 @@ failed or interrupted `sim calibrate` leaves the previous files untouched.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from sim.atomic import atomic_file
 from sim.calibration.fit import CalibrationResult, triangular_summary
 from sim.calibration.targets import normalised_error, passes, target_dump
 from sim.errors import ScenarioError
@@ -59,20 +58,6 @@ def git_sha(root: Path) -> str:
         return sha + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
-
-
-def atomic_write(path: Path, write: Any) -> None:
-    """Call write(tmp_path) on a temporary sibling of `path`, then rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------------- fit table
@@ -349,10 +334,10 @@ def write_outputs(result: CalibrationResult, out_dir: Path, root: Path) -> list[
         "fit_report.json": json.dumps(report_json(result, prov), indent=2, sort_keys=True) + "\n",
     }
     written = []
-    atomic_write(out_dir / "fit.png", lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
+    atomic_file(out_dir / "fit.png", lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     written.append(out_dir / "fit.png")
     for name, text in texts.items():
-        atomic_write(out_dir / name, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
+        atomic_file(out_dir / name, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
         written.append(out_dir / name)
     import matplotlib.pyplot as plt
 
@@ -395,7 +380,7 @@ def refresh_baselines(
         }
         path = Path(out_dir) / f"{name}.json"
         text = json.dumps(body, indent=2, sort_keys=True) + "\n"
-        atomic_write(path, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
+        atomic_file(path, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
         written.append(path)
     return written
 

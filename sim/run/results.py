@@ -7,7 +7,7 @@ A folder holds (DESIGN.md):
 - ``runs.parquet``: one row per run: sampled parameters and every outcome at every year-end;
 - ``monthly.parquet``: the key monthly series summarised across runs (mean and quantiles);
 - ``scenario.yaml``: the fully resolved scenario; ``manifest.json``: versions, seed, wall time;
-- PNG plots.
+- PNG plots, when the caller passes a figure writer (`sim.viz.run.draw_run_figures`).
 
 Everything is written to a hidden temporary folder next to the target and renamed into place
 only when complete, so a results folder never exists half-written.
@@ -16,10 +16,7 @@ only when complete, so a results folder never exists half-written.
 from __future__ import annotations
 
 import json
-import os
 import platform
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,7 +27,23 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from sim.atomic import atomic_folder
 from sim.scenario import scenario_sha256
+
+#: `atomic_folder` is re-exported: sim.analysis and sim.cli import it from here.
+__all__ = [
+    "SUMMARY_KEYS",
+    "Results",
+    "atomic_folder",
+    "default_out",
+    "load_results",
+    "manifest",
+    "sim_version",
+    "summary_dict",
+    "versions",
+    "write_json",
+    "write_run_results",
+]
 
 SUMMARY_KEYS = (
     "scenario",
@@ -92,31 +105,6 @@ def write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def atomic_folder(out: Path, fill: Callable[[Path], None]) -> Path:
-    """Create `out` by filling a temporary sibling folder and renaming it into place.
-
-    If `fill` raises, nothing is left behind. An existing `out` is replaced only after the new
-    folder is complete.
-    """
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        fill(tmp)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
-
-
 def manifest(result: Any, command: str) -> dict[str, Any]:
     """Provenance: versions, seed, runs, chunking, backend, wall time."""
     return {
@@ -135,8 +123,25 @@ def manifest(result: Any, command: str) -> dict[str, Any]:
     }
 
 
-def write_run_results(result: Any, out: Path, plots: bool = True, command: str = "sim run") -> Path:
-    """Write a complete results folder for one ensemble."""
+def write_run_results(
+    result: Any,
+    out: Path,
+    figures: Callable[[Any, Path], object] | None = None,
+    command: str = "sim run",
+) -> Path:
+    """Write a complete results folder for one ensemble.
+
+    Args:
+        result: the ensemble result (`sim.run.ensemble.EnsembleResult`).
+        out: the folder to create or replace (atomically).
+        figures: draws the folder's figures, ``figures(result, folder)``; the caller that wants
+            PNGs passes `sim.viz.run.draw_run_figures`. None writes the data files only, so this
+            module never imports the plotting layer.
+        command: the command line, recorded in manifest.json.
+
+    Returns:
+        The folder written.
+    """
 
     def fill(tmp: Path) -> None:
         write_json(tmp / "summary.json", summary_dict(result))
@@ -147,10 +152,8 @@ def write_run_results(result: Any, out: Path, plots: bool = True, command: str =
             encoding="utf-8",
         )
         write_json(tmp / "manifest.json", manifest(result, command))
-        if plots:
-            from sim.viz import run as plotting
-
-            plotting.save_run_plots(result, tmp)
+        if figures is not None:
+            figures(result, tmp)
 
     return atomic_folder(out, fill)
 

@@ -1,7 +1,8 @@
 """Plots of the policy-analysis commands: sweeps, Sobol indices, PRIM peeling trajectories.
 
-Like `sim.viz.run`, each function takes tables and returns a `matplotlib.figure.Figure` (no
-pyplot state), labels axes with units, and draws in greys that read in greyscale.
+Like `sim.viz.run`, each function takes tables and returns a `matplotlib.figure.Figure` in the
+style of `sim.viz.style`: axes labelled with units (outcomes through the outcome registry), greys
+that read in greyscale, titles naming the scenario, the run count and the seed.
 """
 
 from __future__ import annotations
@@ -12,19 +13,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim import outcomes as registry
 from sim.analysis.refs import parameter_label
-from sim.outcomes import HEADLINE, OUTCOMES
-
-
-def outcome_label(outcome: str) -> str:
-    """'outcome [unit]'."""
-    unit = OUTCOMES[outcome].unit if outcome in OUTCOMES else ""
-    return f"{outcome} [{unit}]" if unit else outcome
-
-
-def heading(what: str, name: str, runs: int, seed: int) -> str:
-    """'<what>' over '<scenario> (N runs, seed S)'."""
-    return f"{what}\n{name} ({runs:,} runs, seed {seed})"
+from sim.outcomes import HEADLINE
+from sim.viz import style
+from sim.viz.style import heading
 
 
 def sweep_figure(
@@ -50,30 +43,28 @@ def sweep_figure(
     n = len(outcomes) + 1
     cols = 4 if n > 6 else 3
     rows = int(np.ceil(n / cols))
-    fig = Figure(figsize=(4.2 * cols, 3.3 * rows), layout="constrained")
+    fig = style.figure(4.2 * cols, 3.3 * rows)
     fig.suptitle(heading(f"Sweep at {year_end}", name, runs, seed))
     for k, outcome in enumerate(outcomes):
         ax = fig.add_subplot(rows, cols, k + 1)
         df = stats[(stats["outcome"] == outcome) & (stats["year_end"] == year_end)]
         df = df.sort_values(path)
         x = df[path].to_numpy(dtype=float)
-        ax.fill_between(x, df["p5"], df["p95"], color="0.85", label="90% interval")
-        ax.fill_between(x, df["p25"], df["p75"], color="0.65", label="50% interval")
-        ax.plot(x, df["p50"], color="0.0", lw=2, marker="o", ms=3, label="median")
+        style.bands(ax, x, df, marker="o", ms=3)
         if outcome == "capability_lag_months":
-            ax.axhline(0.0, color="0.3", ls="--", lw=1, label="parity")
-        ax.set_ylabel(outcome_label(outcome), fontsize=8)
+            style.zero_line(ax, label="parity")
+        ax.set_ylabel(registry.year_end_label(outcome), fontsize=8)
         ax.set_xlabel(parameter_label(path), fontsize=8)
-        ax.grid(True, color="0.9")
+        style.grid(ax)
         if k == 0:
-            ax.legend(loc="best", frameon=False, fontsize=7)
+            style.legend(ax, fontsize=7)
     ax = fig.add_subplot(rows, cols, n)
     df = parity[parity["year_end"] == year_end].sort_values(path)
-    ax.plot(df[path], df["p_parity"], color="0.0", lw=2, marker="o", ms=3)
+    ax.plot(df[path], df["p_parity"], color=style.INK, lw=2, marker="o", ms=3)
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel(f"P(China at parity by {year_end}) [-]", fontsize=8)
     ax.set_xlabel(parameter_label(path), fontsize=8)
-    ax.grid(True, color="0.9")
+    style.grid(ax)
     return fig
 
 
@@ -127,7 +118,7 @@ def sweep_heatmaps(
     lag_grid = lag.pivot_table(index=row, columns=col, values="p50")
     par = parity[parity["year_end"] == year_end]
     par_grid = par.pivot_table(index=row, columns=col, values="p_parity")
-    fig = Figure(figsize=(13, 5), layout="constrained")
+    fig = style.figure(13, 5)
     fig.suptitle(heading(f"Two-lever sweep at {year_end}", name, runs, seed))
     ax = fig.add_subplot(1, 2, 1)
     _heat(ax, lag_grid, ".1f", "median capability lag [months]", fig)
@@ -152,7 +143,7 @@ def sobol_figure(indices: pd.DataFrame, what: str, name: str, evaluations: int, 
     """
     df = indices.sort_values("ST", ascending=True)
     y = np.arange(len(df))
-    fig = Figure(figsize=(9, 0.45 * len(df) + 1.8), layout="constrained")
+    fig = style.figure(9, 0.45 * len(df) + 1.8)
     ax = fig.add_subplot()
     h = 0.38
     ax.barh(
@@ -161,7 +152,7 @@ def sobol_figure(indices: pd.DataFrame, what: str, name: str, evaluations: int, 
         h,
         xerr=df["ST_conf"],
         color="0.3",
-        ecolor="0.0",
+        ecolor=style.INK,
         capsize=2,
         label="total effect (ST)",
     )
@@ -171,18 +162,18 @@ def sobol_figure(indices: pd.DataFrame, what: str, name: str, evaluations: int, 
         h,
         xerr=df["S1_conf"],
         color="0.75",
-        ecolor="0.0",
+        ecolor=style.INK,
         capsize=2,
         hatch="//",
         edgecolor="0.2",
         label="first order (S1)",
     )
     ax.set_yticks(y, df["factor"], fontsize=8)
-    ax.axvline(0.0, color="0.0", lw=0.8)
+    ax.axvline(0.0, color=style.INK, lw=0.8)
     ax.set_xlabel("Share of the outcome's variance [-] (bars: 95% confidence intervals)")
     ax.set_title(heading(f"Sobol indices of {what}", name, evaluations, seed))
-    ax.grid(True, axis="x", color="0.9")
-    ax.legend(loc="lower right", frameon=False)
+    style.grid(ax, "x")
+    style.legend(ax, "lower right")
     return fig
 
 
@@ -197,9 +188,9 @@ def trajectory_figure(
         where: the condition, e.g. 'capability_lag_months@2028-12 <= 0'.
         name: scenario name. runs: runs analysed. seed: the seed.
     """
-    fig = Figure(figsize=(8, 5.5), layout="constrained")
+    fig = style.figure(8, 5.5)
     ax = fig.add_subplot()
-    markers = ["o", "s", "^", "D", "v"]
+    markers = style.MARKERS[:5]
     scatter = None
     for k, (box, df) in enumerate(trajectory.groupby("box")):
         ax.plot(df["coverage"], df["density"], color="0.6", lw=0.8)
@@ -208,7 +199,7 @@ def trajectory_figure(
             df["density"],
             c=df["res_dim"],
             cmap="Greys",
-            edgecolors="0.0",
+            edgecolors=style.INK,
             linewidths=0.4,
             s=28,
             marker=markers[k % len(markers)],
@@ -222,7 +213,7 @@ def trajectory_figure(
             [row["density"]],
             s=160,
             facecolors="none",
-            edgecolors="0.0",
+            edgecolors=style.INK,
             linewidths=1.5,
         )
         ax.annotate(
@@ -239,6 +230,6 @@ def trajectory_figure(
     ax.set_xlabel("Coverage: share of the cases of interest inside the box [-]")
     ax.set_ylabel("Density: share of the box's runs that are cases of interest [-]")
     ax.set_title(heading(f"PRIM peeling trajectory for {where}", name, runs, seed))
-    ax.grid(True, color="0.9")
-    ax.legend(loc="upper left", frameon=False, fontsize=8)
+    style.grid(ax)
+    style.legend(ax, "upper left", fontsize=8)
     return fig

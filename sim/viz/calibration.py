@@ -4,7 +4,7 @@ The fit is shown against every target, and the backtest covers the first simulat
 
 They read the plain data `sim calibrate` writes (``calibration/fit_report.json``,
 ``priors.yaml``, ``calibrated.yaml``), so they work on any calibration folder. Like
-`sim.viz.run`, they return `matplotlib.figure.Figure` objects drawn in greys.
+`sim.viz.run`, they return `matplotlib.figure.Figure` objects in the style of `sim.viz.style`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.viz.run import label
+from sim import outcomes
+from sim.viz import style
 
 
 def calibration_targets(rows: Sequence[Mapping[str, Any]], heading: str) -> Figure:
@@ -29,7 +30,7 @@ def calibration_targets(rows: Sequence[Mapping[str, Any]], heading: str) -> Figu
     """
     rows = list(rows)
     y = np.arange(len(rows))
-    fig = Figure(figsize=(8, 0.38 * len(rows) + 1.6), layout="constrained")
+    fig = style.figure(8, 0.38 * len(rows) + 1.6)
     ax = fig.add_subplot()
     lim = 3.0
     for yi, r in zip(y, rows, strict=True):
@@ -45,8 +46,8 @@ def calibration_targets(rows: Sequence[Mapping[str, Any]], heading: str) -> Figu
             np.clip(mid, -lim, lim),
             yi,
             marker,
-            color="0.0",
-            mfc="white" if r.get("pass") else "0.0",
+            color=style.INK,
+            mfc="white" if r.get("pass") else style.INK,
             ms=7,
         )
         if abs(mid) > lim:
@@ -58,7 +59,7 @@ def calibration_targets(rows: Sequence[Mapping[str, Any]], heading: str) -> Figu
                 ha="center",
                 fontsize="x-small",
             )
-    ax.axvline(0.0, color="0.3", ls="--", lw=1)
+    style.zero_line(ax, vertical=True)
     ax.set_xlim(-lim - 0.2, lim + 0.2)
     ax.set_yticks(y, [f"{r['id']} ({r['kind']})" for r in rows])
     ax.set_ylim(len(rows) - 0.5, -0.5)
@@ -66,7 +67,7 @@ def calibration_targets(rows: Sequence[Mapping[str, Any]], heading: str) -> Figu
         "(model − target) / tolerance [tolerances]; grey: target met; o pass, X fail; clipped at ±3"
     )
     ax.set_title(heading)
-    ax.grid(True, axis="x", color="0.9")
+    style.grid(ax, "x")
     return fig
 
 
@@ -86,7 +87,7 @@ def calibrated_parameters(
     """
     paths = list(priors)
     y = np.arange(len(paths))
-    fig = Figure(figsize=(8, 0.4 * len(paths) + 1.6), layout="constrained")
+    fig = style.figure(8, 0.4 * len(paths) + 1.6)
     ax = fig.add_subplot()
     for yi, path in zip(y, paths, strict=True):
         low, high = float(priors[path]["low"]), float(priors[path]["high"])
@@ -99,19 +100,19 @@ def calibrated_parameters(
         if post and {"low", "high"} <= set(post):
             ax.hlines(yi, scale(post["low"]), scale(post["high"]), color="0.2", lw=3)
             if "mode" in post:
-                ax.plot(scale(post["mode"]), yi, "^", color="0.0", ms=7)
+                ax.plot(scale(post["mode"]), yi, "^", color=style.INK, ms=7)
         if path in point_fit:
-            ax.plot(scale(point_fit[path]), yi, "o", color="0.0", mfc="white", ms=7)
+            ax.plot(scale(point_fit[path]), yi, "o", color=style.INK, mfc="white", ms=7)
     ax.plot([], [], "s", color="0.9", mec="0.6", label="prior range")
     ax.plot([], [], "-", color="0.2", lw=3, label="calibrated range (low–high)")
-    ax.plot([], [], "^", color="0.0", label="calibrated mode")
-    ax.plot([], [], "o", color="0.0", mfc="white", label="point fit")
+    ax.plot([], [], "^", color=style.INK, label="calibrated mode")
+    ax.plot([], [], "o", color=style.INK, mfc="white", label="point fit")
     ax.set_yticks(y, [f"{p} [{priors[p].get('unit', '')}]" for p in paths], fontsize="small")
     ax.set_ylim(len(paths) - 0.5, -0.5)
     ax.set_xlim(-0.05, 1.05)
     ax.set_xlabel("Position within the prior range [fraction: 0 = low, 1 = high]")
     ax.set_title(heading)
-    fig.legend(loc="outside lower center", ncols=4, frameon=False, fontsize="small")
+    style.legend_below(fig, *ax.get_legend_handles_labels(), ncols=4)
     return fig
 
 
@@ -135,18 +136,16 @@ def backtest(
         heading: figure title.
         until: last month shown [YYYY-MM].
     """
-    fig = Figure(figsize=(8, 7), layout="constrained")
+    fig = style.figure(8, 7)
     top, bottom = fig.subplots(2, 1, sharex=True)
     df = monthly[monthly["month"] <= until]
 
     def series(name: str) -> tuple[pd.Series, pd.DataFrame]:
         d = df[df["outcome"] == name]
-        return pd.to_datetime(d["month"] + "-01"), d
+        return style.months(d), d
 
     x, lag = series("capability_lag_months")
-    top.fill_between(x, lag["p5"], lag["p95"], color="0.85", label="90% interval")
-    top.fill_between(x, lag["p25"], lag["p75"], color="0.65", label="50% interval")
-    top.plot(x, lag["p50"], color="0.0", lw=2, label="median")
+    style.bands(top, x, lag)
     for t in targets:
         q = t.get("quantity") or {}
         if q.get("series") != "capability_lag_months":
@@ -161,22 +160,24 @@ def backtest(
             lw=0,
             label=f"{t['id']}: {v:g} ± {tol:g} months",
         )
-    top.set_ylabel(label("capability_lag_months"))
-    top.legend(loc="upper right", frameon=False, fontsize="small", ncols=2)
-    top.grid(True, color="0.9")
-    for name, text, style in (
+    top.set_ylabel(outcomes.label("capability_lag_months"))
+    style.legend(top, "upper right", fontsize="small", ncols=2)
+    style.grid(top)
+    for name, text, ls in (
         ("china_chip_imports_legal_h100e", "legal imports", "-"),
         ("china_chip_imports_smuggled_h100e", "smuggled", "--"),
     ):
         x, d = series(name)
-        bottom.fill_between(x, d["p5"], d["p95"], color="0.85" if style == "-" else "0.7", alpha=0.7)
-        bottom.plot(x, d["p50"], color="0.0", ls=style, lw=1.8, label=f"{text}: median and 90% interval")
+        bottom.fill_between(x, d["p5"], d["p95"], color=style.BAND_90 if ls == "-" else "0.7", alpha=0.7)
+        bottom.plot(
+            x, d["p50"], color=style.INK, ls=ls, lw=1.8, label=f"{text}: median and 90% interval"
+        )
     bottom.set_ylabel("Chips reaching Chinese labs [H100e/month]")
     bottom.set_xlabel("Month")
-    bottom.grid(True, color="0.9")
+    style.grid(bottom)
     for ax in (top, bottom):
         for month, _note in events:
-            ax.axvline(pd.Timestamp(f"{month}-01"), color="0.3", ls=":", lw=1)
+            ax.axvline(pd.Timestamp(f"{month}-01"), color=style.REFERENCE, ls=":", lw=1)
     for month, note in events:
         bottom.annotate(
             f"{month}: {note[:38]}",
@@ -188,6 +189,6 @@ def backtest(
             fontsize="x-small",
             color="0.2",
         )
-    bottom.legend(loc="upper left", frameon=False, fontsize="small")
+    style.legend(bottom, "upper left", fontsize="small")
     top.set_title(heading)
     return fig

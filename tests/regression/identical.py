@@ -1,7 +1,7 @@
 """Checksums of every shipped scenario's results: the proof that a refactor changed no number.
 
 For each `scenarios/*.yaml` (seed 20250101, 1,000 runs, as shipped) this writes the results
-folder with plots off and records, per file:
+folder without figures and records, per file:
 
 - ``bytes``: sha256 of the file as written (summary.json, runs.parquet, monthly.parquet);
 - ``numbers``: sha256 of the numbers alone: summary.json without ``scenario_sha256`` and
@@ -56,7 +56,7 @@ def scenario_checksums(name: str) -> dict[str, object]:
     scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml", {"run.runs": RUNS, "run.seed": SEED})
     result = run_ensemble(scenario)
     with tempfile.TemporaryDirectory() as tmp:
-        out = write_run_results(result, Path(tmp) / name, plots=False)
+        out = write_run_results(result, Path(tmp) / name)
         summary = json.loads((out / "summary.json").read_text())
         return {
             "scenario_sha256": summary["scenario_sha256"],

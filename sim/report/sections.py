@@ -1,0 +1,238 @@
+"""The report's sections about each scenario: what ran, the headline numbers, the plots, provenance.
+
+The comparison between scenarios is `sim.report.comparison`; the calibration status is
+`sim.report.calibration`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from matplotlib.figure import Figure
+
+from sim.outcomes import HEADLINE, OUTCOMES
+from sim.report.entries import REFERENCE, Entry
+from sim.report.html import esc, figure_html, interval, table_html
+from sim.run.results import versions
+from sim.viz import run as figs
+from sim.viz import tables
+
+
+def scenarios_section(entries: Sequence[Entry]) -> str:
+    """Describe each scenario, with its run count, seed and folder."""
+    rows = []
+    for e in entries:
+        s = e.results.summary
+        rows.append(
+            [
+                esc(e.label),
+                esc(e.description or "(no description in scenario.yaml)"),
+                f"{e.runs:,}",
+                esc(e.seed),
+                esc(s.get("sim_version", "?")),
+                f"<code>{esc(e.results.path)}</code>",
+            ]
+        )
+    return "<h2 id=scenarios>Scenarios</h2>" + table_html(
+        ["scenario", "description", "runs", "seed", "sim", "results folder"],
+        rows,
+        "scenarios",
+        left=(0, 1, 5),
+    )
+
+
+def headline_section(entries: Sequence[Entry]) -> str:
+    """Tabulate the lag and P(parity) across scenarios, then each scenario's headline table."""
+    years = sorted({y for e in entries for y in e.results.summary["outcomes"]["capability_lag_months"]})
+    lag = "capability_lag_months"
+    rows = []
+    for e in entries:
+        by_year = e.results.summary["outcomes"][lag]
+        parity = e.results.summary["probabilities"]["china_parity_by"]
+        last = max(parity) if parity else None
+        rows.append(
+            [esc(e.label)]
+            + [interval(by_year[y], lag) if y in by_year else "–" for y in years]
+            + [f"{parity[last]:.1%}" if last else "–"]
+        )
+    out = [
+        "<h2 id=headline>Headline</h2>",
+        "<p>Capability lag of China behind the US [months] at each December: median over "
+        "runs and, in brackets, the 90% interval (5th to 95th percentile). Zero or less "
+        "means China is at parity or ahead. The last column is the probability that China "
+        "reaches parity at some month up to the end of the horizon.</p>",
+        table_html(["scenario"] + [y[:4] for y in years] + ["P(parity by end)"], rows),
+    ]
+    for e in entries:
+        s = e.results.summary
+        ys = sorted(s["outcomes"][lag])
+        body = []
+        for name in HEADLINE:
+            if name not in s["outcomes"]:
+                continue
+            cells = [
+                interval(s["outcomes"][name][y], name) if y in s["outcomes"][name] else "–" for y in ys
+            ]
+            body.append([f"{esc(name)} [{esc(OUTCOMES[name].unit)}]"] + cells)
+        parity = s["probabilities"]["china_parity_by"]
+        body.append(
+            ["P(China at parity by) [probability]"]
+            + [f"{parity[y]:.1%}" if y in parity else "–" for y in ys]
+        )
+        heading = f"{esc(e.label)}: {e.runs:,} runs, seed {e.seed}"
+        table = table_html(["outcome [unit]"] + ys, body)
+        if len(entries) == 1:
+            out.append(f"<h3>{heading}</h3>{table}")
+        else:
+            out.append(
+                f"<details><summary><b>{heading}</b>: every headline outcome</summary>{table}</details>"
+            )
+    out.append(
+        "<p>Flows (imports, domestic chips) are totals over the calendar year; stocks "
+        "are December values.</p>"
+    )
+    return "\n".join(out)
+
+
+def plot_figures(entries: Sequence[Entry]) -> list[tuple[str, str, Figure]]:
+    """Draw the figures of the Plots section: (name, caption, figure)."""
+    names = [e.label for e in entries]
+    runs = [e.runs for e in entries]
+    seeds = [e.seed for e in entries]
+    per_run = {e.label: e.results.runs for e in entries}
+    monthly = {e.label: e.results.monthly for e in entries}
+    lag = "capability_lag_months"
+    if len(entries) == 1:
+        e = entries[0]
+
+        def t(what: str) -> str:
+            return figs.title(e.label, e.runs, e.seed, what)
+
+        return [
+            (
+                "lag_fan",
+                "Capability lag over time: median, 50% and 90% intervals across runs.",
+                figs.fan_chart(e.results.monthly, lag, t("Capability lag"), zero_line=True),
+            ),
+            (
+                "compute_share_fan",
+                "China's share of the two nations' installed H100e over time.",
+                figs.fan_chart(e.results.monthly, "china_compute_share", t("China's compute share")),
+            ),
+            (
+                "lag_distribution",
+                "Distribution of the lag across runs at each December.",
+                figs.distributions(e.results.runs, lag, t("Lag at year-ends")),
+            ),
+            (
+                "parity_probability",
+                "Probability that China has reached parity by each December.",
+                figs.parity_probability(
+                    {e.label: tables.parity_curve(e.results.runs)}, t("Probability of parity by date")
+                ),
+            ),
+            (
+                "china_compute_sources",
+                "China's chips by source: legal imports, smuggled and "
+                "domestic; monthly means stacked, and each source's share per year.",
+                figs.china_compute_sources(
+                    e.results.monthly, t("Where China's chips come from"), runs=e.results.runs
+                ),
+            ),
+        ]
+
+    def tm(what: str) -> str:
+        return figs.title_many(names, runs, seeds, what)
+
+    return [
+        (
+            "lag_distributions",
+            "Distribution of the lag across runs at each December, per "
+            "scenario (violins; the bar is the median).",
+            figs.distributions_by_scenario(
+                tables.year_end_long(per_run, lag), lag, tm("Lag at year-ends")
+            ),
+        ),
+        (
+            "lag_fans",
+            "Capability lag over time per scenario: median, 50% and 90% intervals; "
+            "dashed: the baseline's median.",
+            figs.fan_charts(monthly, lag, tm("Capability lag"), reference=REFERENCE),
+        ),
+        (
+            "compute_share_fans",
+            "China's share of the two nations' installed H100e over time.",
+            figs.fan_charts(
+                monthly, "china_compute_share", tm("China's compute share"), reference=REFERENCE
+            ),
+        ),
+        (
+            "parity_probability",
+            "Probability that China has reached parity by each December "
+            "(cumulative over months), per scenario.",
+            figs.parity_probability(
+                {k: tables.parity_curve(v) for k, v in per_run.items()},
+                tm("Probability of parity by date"),
+            ),
+        ),
+        (
+            "china_compute_sources",
+            "China's chips per year by source, per scenario: stacked "
+            "means with the 90% interval of the total.",
+            figs.china_compute_sources_by_scenario(per_run, tm("China's chips by source")),
+        ),
+    ]
+
+
+def plots_section(figures: Sequence[tuple[str, str, Figure]]) -> str:
+    """Every plot as an embedded image."""
+    return "<h2 id=plots>Plots</h2>" + "".join(figure_html(f, n, c) for n, c, f in figures)
+
+
+def provenance_section(entries: Sequence[Entry], command: str) -> str:
+    """Versions, seeds, runs, timings and commands behind every folder, and this report."""
+    rows = []
+    for e in entries:
+        m, s = e.results.manifest, e.results.summary
+        v = m.get("versions", {})
+        rows.append(
+            [
+                esc(e.label),
+                f"{e.runs:,}",
+                esc(e.seed),
+                esc(s.get("sim_version", "?")),
+                f"<code>{esc(str(s.get('scenario_sha256', '?'))[:12])}</code>",
+                esc(m.get("created_utc", "?")),
+                esc(m.get("wall_time_s", "?")),
+                esc(m.get("backend", "?")),
+                esc(m.get("chunk_size", "?")),
+                esc(", ".join(f"{k} {v[k]}" for k in sorted(v) if k != "sim")),
+                f"<code>{esc(m.get('command', '?'))}</code>",
+            ]
+        )
+    mine = versions()
+    return (
+        "<h2 id=provenance>Provenance</h2>"
+        + table_html(
+            [
+                "scenario",
+                "runs",
+                "seed",
+                "sim",
+                "scenario sha256",
+                "created (UTC)",
+                "wall time [s]",
+                "backend",
+                "chunk size",
+                "library versions",
+                "command",
+            ],
+            rows,
+            left=(0, 9, 10),
+        )
+        + "<p>A run's numbers depend only on the seed and the run index (not on chunking or "
+        "backend), so the same command with the same versions reproduces them.</p>"
+        + f"<p>This report: <code>{esc(command)}</code>, "
+        + esc(", ".join(f"{k} {mine[k]}" for k in sorted(mine)))
+        + ".</p>"
+    )

@@ -1,0 +1,177 @@
+"""Where China's chips come from: legal imports, smuggled chips and domestic production.
+
+Each function takes tables (`sim.viz.tables`) and returns a `matplotlib.figure.Figure` in the
+style of `sim.viz.style`; sources are stacked greys with hatches (`style.SOURCE_GREYS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.viz import style
+from sim.viz.tables import CHINA_SOURCES, source_totals
+
+
+def _interval_bars(ax: Any, x: Any, y: Any, low: Any, high: Any, label: str | None = None) -> None:
+    """Error bars from `low` to `high` around `y` (clipped at zero length)."""
+    ax.errorbar(
+        x,
+        y,
+        yerr=[np.clip(low, 0, None), np.clip(high, 0, None)],
+        fmt="none",
+        color=style.INK,
+        ecolor=style.INK,
+        capsize=3,
+        lw=0.8,
+        label=label,
+    )
+
+
+def china_compute_sources(
+    monthly: pd.DataFrame, heading: str, runs: pd.DataFrame | None = None
+) -> Figure:
+    """Where China's chips come from: legal imports, smuggled chips and domestic production.
+
+    The top panel stacks each source's monthly mean (means add up, so the top edge is the mean
+    total) and marks each source's 90% interval across runs at year-ends. With the per-run table,
+    a second panel shows each source's share of the year's chips: median, 50% and 90% intervals.
+
+    Args:
+        monthly: monthly quantiles (columns month, outcome, mean, p5 … p95).
+        heading: figure title.
+        runs: optional per-run table (``outcome@YYYY-12`` columns) for the share panel.
+    """
+    fig = style.figure(style.PANEL[0], 7.5 if runs is not None else style.PANEL[1])
+    ax = fig.add_subplot(2, 1, 1) if runs is not None else fig.add_subplot()
+    base = None
+    sources = zip(CHINA_SOURCES, style.SOURCE_GREYS, style.SOURCE_HATCHES, strict=True)
+    for (name, text), colour, hatch in sources:
+        df = monthly[monthly["outcome"] == name]
+        x = style.months(df)
+        y = df["mean"].to_numpy(dtype=float)
+        lower = np.zeros_like(y) if base is None else base
+        ax.fill_between(
+            x,
+            lower,
+            lower + y,
+            color=colour,
+            hatch=hatch,
+            edgecolor="0.1",
+            lw=0.3,
+            label=f"{text} (mean)",
+        )
+        dec = df["month"].str.endswith("-12").to_numpy()
+        _interval_bars(
+            ax,
+            x[dec],
+            (lower + y)[dec],
+            y[dec] - df["p5"].to_numpy()[dec],
+            df["p95"].to_numpy()[dec] - y[dec],
+        )
+        base = lower + y
+    # one legend entry for the error bars of every source
+    _interval_bars(ax, [], [], [], [], label="90% interval of each source (December)")
+    ax.set_xlabel("Month")
+    ax.set_ylabel("Chips reaching Chinese labs [H100e/month]")
+    ax.set_title(heading)
+    style.legend(ax, "upper left", fontsize="small")
+    style.grid(ax)
+    if runs is not None:
+        _share_panel(fig.add_subplot(2, 1, 2), runs)
+    return fig
+
+
+def _share_panel(ax: Any, runs: pd.DataFrame) -> None:
+    """Each source's share of the year's chips across runs: median, 50% and 90% intervals."""
+    shares = source_totals(runs)
+    years = sorted(shares["year_end"].unique())
+    offsets = np.linspace(-0.2, 0.2, len(CHINA_SOURCES))
+    for (_, text), dx, marker, ls in zip(
+        CHINA_SOURCES, offsets, style.MARKERS, style.LINESTYLES, strict=False
+    ):
+        sub = shares[shares["source"] == text]
+        q = (
+            sub.groupby("year_end")["share"]
+            .quantile([0.05, 0.25, 0.5, 0.75, 0.95])
+            .unstack()
+            .reindex(years)
+        )
+        xs = np.arange(len(years)) + dx
+        ax.vlines(xs, q[0.05], q[0.95], color="0.35", lw=1)
+        ax.vlines(xs, q[0.25], q[0.75], color=style.INK, lw=4)
+        ax.plot(xs, q[0.5], marker=marker, ls=ls, color=style.INK, mfc="white", label=text)
+    ax.set_xticks(np.arange(len(years)), [y[:4] for y in years])
+    ax.set_ylim(-0.02, 1.15)
+    ax.set_xlabel("Calendar year")
+    ax.set_ylabel("Share of the year's chips [fraction]")
+    ax.set_title(
+        "Share of each source in China's chips by year:\nmedian (marker), "
+        "50% (thick) and 90% (thin) intervals across runs",
+        fontsize="medium",
+    )
+    style.grid(ax, "y")
+    style.legend(ax, "upper center", ncols=3, fontsize="small")
+
+
+def china_compute_sources_by_scenario(
+    runs_by_scenario: Mapping[str, pd.DataFrame], heading: str, ncols: int = 3
+) -> Figure:
+    """China's chips per calendar year by source, one panel per scenario, on shared axes.
+
+    Bars stack each source's mean (means add up to the mean total); the error bar is the 90%
+    interval of the total across runs.
+
+    Args:
+        runs_by_scenario: scenario -> per-run table, in display order.
+        heading: figure title.
+        ncols: panels per row.
+    """
+    names = list(runs_by_scenario)
+    nrows, ncols = style.small_multiples(len(names), ncols)
+    fig = style.figure(style.CELL[0] * ncols, style.CELL[1] * nrows + style.GRID_EXTRA)
+    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
+    style.label_bottoms(axes, len(names), "Calendar year")
+    for i, ax in enumerate(axes.flat):
+        if i >= len(names):
+            continue
+        totals = source_totals(runs_by_scenario[names[i]])
+        years = sorted(totals["year_end"].unique())
+        x = np.arange(len(years))
+        bottom = np.zeros(len(years))
+        sources = zip(CHINA_SOURCES, style.SOURCE_GREYS, style.SOURCE_HATCHES, strict=True)
+        for (_, text), colour, hatch in sources:
+            mean = (
+                totals[totals["source"] == text]
+                .groupby("year_end")["value"]
+                .mean()
+                .reindex(years)
+                .to_numpy()
+                / 1e6
+            )
+            ax.bar(
+                x,
+                mean,
+                bottom=bottom,
+                color=colour,
+                hatch=hatch,
+                edgecolor="0.1",
+                lw=0.3,
+                label=f"{text} (mean)",
+            )
+            bottom = bottom + mean
+        per_run_total = totals.groupby(["year_end", "run"])["value"].sum() / 1e6
+        q = per_run_total.groupby("year_end").quantile([0.05, 0.95]).unstack().reindex(years)
+        _interval_bars(ax, x, bottom, bottom - q[0.05], q[0.95] - bottom, "90% interval of the total")
+        ax.set_xticks(x, [y[:4] for y in years])
+        ax.set_title(names[i], fontsize="medium")
+        style.grid(ax, "y")
+    handles, texts = axes.flat[0].get_legend_handles_labels()
+    style.legend_below(fig, handles, texts, ncols=4)
+    fig.supylabel("Chips reaching Chinese labs [million H100e/year]")
+    fig.suptitle(heading)
+    return fig
