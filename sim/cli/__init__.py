@@ -271,7 +271,10 @@ def run(
     with backend.open() as engine:
         result = run_with_progress(sc, f"{sc.name}", chunk_size, engine)
     target = Path(out) if out else default_out("", sc.name)
-    write_run_results(result, target, plots=not no_plots, command="sim run " + " ".join(sys.argv[2:]))
+    from sim.viz.run import draw_run_figures
+
+    figures = None if no_plots else draw_run_figures
+    write_run_results(result, target, figures=figures, command="sim run " + " ".join(sys.argv[2:]))
     console.print(summary_table(summary_dict(result), HEADLINE))
     console.print(f"results: {target}  ({result.wall_time_s:.1f} s for {result.runs:,} runs)")
 
