@@ -1,11 +1,41 @@
-"""The one number formatter of the tables the CLI prints and the HTML report shows."""
+"""The one number formatter of tables: terminal tables today, the HTML report next.
+
+Numbers are shown as an analyst reads them at a glance (0.081, 6.3, 1,234, 250k, 2.51M); an
+outcome measured as a fraction keeps three decimals. Formatting never rounds a stored number:
+summary.json and the Parquet tables keep full precision.
+"""
 
 from __future__ import annotations
 
 
-def fmt(value: float, outcome: str = "") -> str:
-    """Compact number for tables: 0.081, 6.3, 1,234, 2.51M."""
+def is_fraction(outcome: str) -> bool:
+    """True when `outcome` is a share of a whole, shown to three decimals.
+
+    Args:
+        outcome: an outcome name of `sim.outcomes` (or "" for a plain number).
+    """
     if "share" in outcome:
+        return True
+    if not outcome:
+        return False
+    from sim.outcomes import ALL  # lazily: formatting a plain number needs no registry
+
+    registered = ALL.get(outcome)
+    return registered is not None and registered.unit == "fraction"
+
+
+def fmt(value: float, outcome: str = "") -> str:
+    """Compact number for tables: 0.081 (a fraction), 6.3, 1,234, 250k, 2.51M.
+
+    Args:
+        value: the number, in the outcome's unit (`sim.outcomes.ALL[outcome].unit`).
+        outcome: the outcome's name; a fraction gets three decimals. "" for a plain number.
+
+    Returns:
+        Three decimals for a fraction; else millions with two decimals from 1e6, thousands with
+        none from 1e4, thousands separated from 100, one decimal below. NaN prints as "nan".
+    """
+    if is_fraction(outcome):
         return f"{value:.3f}"
     if abs(value) >= 1e6:
         return f"{value / 1e6:.2f}M"
@@ -14,3 +44,14 @@ def fmt(value: float, outcome: str = "") -> str:
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:.1f}"
+
+
+def interval(low: float, high: float, outcome: str = "") -> str:
+    """An interval as "low–high" (en dash), both ends formatted by `fmt`.
+
+    Args:
+        low: lower end, e.g. the 5th percentile [the outcome's unit].
+        high: upper end, e.g. the 95th percentile [the outcome's unit].
+        outcome: the outcome's name, as for `fmt`.
+    """
+    return f"{fmt(low, outcome)}–{fmt(high, outcome)}"

@@ -155,3 +155,56 @@ def test_schema_command_writes_json(tmp_path):
 def test_outcome_names_are_stable():
     for name in DESIGN_OUTCOMES:
         assert name in OUTCOMES
+
+
+@pytest.mark.parametrize(
+    ("value", "outcome", "expected"),
+    [
+        (250_000, "", "250k"),
+        (2_512_345, "china_chip_imports_h100e", "2.51M"),
+        (-2_512_345, "", "-2.51M"),
+        (1_234, "", "1,234"),
+        (7_539, "", "7,539"),
+        (6.34, "capability_lag_months", "6.3"),
+        (0.0812, "china_compute_share", "0.081"),
+        (0.0812, "", "0.1"),
+        (float("nan"), "", "nan"),
+    ],
+)
+def test_fmt_is_the_terminal_tables_formatter(value, outcome, expected):
+    from sim.fmt import fmt
+
+    assert fmt(value, outcome) == expected
+
+
+def test_interval_joins_two_formatted_ends():
+    from sim.fmt import interval
+
+    assert interval(5_000, 151_000, "china_chip_imports_h100e") == "5,000–151k"
+    assert interval(0.046, 0.088, "china_compute_share") == "0.046–0.088"
+
+
+def test_every_command_is_registered_and_documented_helpers_import():
+    from sim.cli import BackendChoice, backend_options, run_with_progress
+
+    assert callable(backend_options) and callable(run_with_progress) and BackendChoice().name == "local"
+    commands = {"run", "compare", "validate", "schema", "sweep", "sensitivity", "discover"}
+    assert set(main.commands) == commands | {"calibrate", "report"}
+    for name in main.commands:
+        assert invoke(name, "--help").exit_code == 0
+
+
+def test_sim_error_is_one_line_on_stderr(tmp_path):
+    result = CliRunner().invoke(
+        main,
+        [
+            "sensitivity",
+            str(SCENARIOS / "baseline.yaml"),
+            "--outcome",
+            "capability_lag_months@2028-12",
+            "--samples",
+            "5",
+        ],
+    )
+    assert result.exit_code == 2 and "power of two" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

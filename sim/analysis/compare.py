@@ -7,6 +7,7 @@ world, not noise between two independent samples.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,3 +43,41 @@ def paired_differences(a: EnsembleResult, b: EnsembleResult) -> dict[str, Any]:
         if label in b.parity
     }
     return {"outcomes": outcomes, "probabilities": {"china_parity_by": parity}}
+
+
+def write_comparison(a: EnsembleResult, b: EnsembleResult, out: Path, command: str) -> dict[str, Any]:
+    """Write a comparison folder of B against A and return their paired differences.
+
+    The folder holds comparison.json (both summaries, the runs and seed they share, and the
+    `paired_differences` B - A), manifest.json (B's provenance) and paired.parquet (one row per
+    run: A's columns prefixed "a:", B's "b:"). It appears only when complete.
+
+    Args:
+        a: the reference ensemble.
+        b: the ensemble compared with it, run with the same runs and seed.
+        out: the folder to write.
+        command: the command line, for the manifest.
+
+    Returns:
+        `paired_differences(a, b)`.
+    """
+    from sim.run.results import atomic_folder, manifest, summary_dict, write_json
+
+    diff = paired_differences(a, b)
+    body = {
+        "a": summary_dict(a),
+        "b": summary_dict(b),
+        "runs": a.runs,
+        "seed": a.seed,
+        "difference": "b - a",
+        **diff,
+    }
+
+    def fill(tmp: Path) -> None:
+        write_json(tmp / "comparison.json", body)
+        write_json(tmp / "manifest.json", manifest(b, command))
+        paired = a.per_run().add_prefix("a:").join(b.per_run().add_prefix("b:"))
+        paired.to_parquet(tmp / "paired.parquet", index=False)
+
+    atomic_folder(out, fill)
+    return diff

@@ -1,0 +1,137 @@
+"""Commands on one or two scenarios: `sim run`, `sim compare`, `sim validate`, `sim schema`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from sim.cli.options import (
+    BackendChoice,
+    backend_options,
+    chunk_option,
+    command_line,
+    console,
+    err_console,
+    load,
+    no_plots_option,
+    out_option,
+    run_with_progress,
+    runs_option,
+    seed_option,
+    set_option,
+)
+from sim.cli.tables import compare_table, summary_table
+from sim.errors import ScenarioError
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@runs_option("Monte Carlo runs [default: the file's run.runs, 1000].")
+@seed_option()
+@out_option("Results folder [default: results/<name>-<time>].")
+@chunk_option()
+@backend_options
+@set_option("Override any field, e.g. policy.us.export.h200.cap_units=500000.")
+@no_plots_option("Skip the PNG plots.")
+def run(
+    scenario: str,
+    runs: int | None,
+    seed: int | None,
+    out: str | None,
+    chunk_size: int | None,
+    backend: BackendChoice,
+    sets: tuple[str, ...],
+    no_plots: bool,
+) -> None:
+    """Run SCENARIO as a Monte Carlo ensemble and write a results folder."""
+    from sim.outcomes import HEADLINE
+    from sim.run.results import default_out, summary_dict, write_run_results
+
+    sc = load(scenario, runs, seed, sets)
+    with backend.open() as engine:
+        result = run_with_progress(sc, f"{sc.name}", chunk_size, engine)
+    target = Path(out) if out else default_out("", sc.name)
+    from sim.viz.run import draw_run_figures
+
+    figures = None if no_plots else draw_run_figures
+    write_run_results(result, target, figures=figures, command=command_line("run"))
+    console.print(summary_table(summary_dict(result), HEADLINE))
+    console.print(f"results: {target}  ({result.wall_time_s:.1f} s for {result.runs:,} runs)")
+
+
+@click.command()
+@click.argument("a", type=click.Path(dir_okay=False))
+@click.argument("b", type=click.Path(dir_okay=False))
+@runs_option("Runs of each scenario [default: A's run.runs].")
+@seed_option("Seed shared by both [default: A's run.seed].")
+@out_option("Results folder.")
+@chunk_option()
+@backend_options
+def compare(
+    a: str,
+    b: str,
+    runs: int | None,
+    seed: int | None,
+    out: str | None,
+    chunk_size: int | None,
+    backend: BackendChoice,
+) -> None:
+    """Paired effect of scenario B against A on the same random draws (B - A)."""
+    from sim.analysis.compare import write_comparison
+    from sim.outcomes import HEADLINE
+    from sim.run.results import default_out
+
+    sa = load(a, runs, seed, ())
+    runs = sa.run.runs if runs is None else runs
+    seed = sa.run.seed if seed is None else seed
+    sb = load(b, runs, seed, ())
+    sa = load(a, runs, seed, ())
+    with backend.open() as engine:
+        ra = run_with_progress(sa, sa.name, chunk_size, engine)
+        rb = run_with_progress(sb, sb.name, chunk_size, engine)
+    target = Path(out) if out else default_out("vs-" + sa.name, sb.name)
+    diff = write_comparison(ra, rb, target, command_line("compare"))
+    console.print(compare_table(diff, sa.name, sb.name, runs, seed, HEADLINE))
+    console.print(f"results: {target}")
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def validate(files: tuple[str, ...]) -> None:
+    """Check scenario files against the schema and plausibility rules without running them."""
+    from sim.scenario import load_scenario
+    from sim.scenario.checks import plausibility_warnings
+
+    failed: list[ScenarioError] = []
+    for f in files:
+        try:
+            sc = load_scenario(Path(f))
+        except ScenarioError as exc:
+            failed.append(exc)
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            continue
+        for warning in plausibility_warnings(sc):
+            err_console.print(f"[yellow]warning:[/] {f}: {warning}", highlight=False)
+        console.print(
+            f"ok: {f} ({sc.name}: {sc.run.start} to {sc.run.end}, {len(sc.uncertainties)} uncertainties)"
+        )
+    if failed:
+        sys.exit(2)
+
+
+@click.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default="scenarios/schema.json",
+    show_default=True,
+    help="Where to write the JSON schema.",
+)
+def schema(out: str) -> None:
+    """Write the scenario JSON schema (editors use it to complete and check fields)."""
+    from sim.scenario import write_schema
+
+    write_schema(Path(out))
+    console.print(f"wrote {out}")
