@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from sim import load_scenario, run_ensemble, write_run_results
 from sim.run.backends import BackendError, DaskBackend, ProcessBackend, make_backend
+from sim.run.backends.cluster import LOCAL_CLUSTER_OPTIONS
 from sim.cli import main
 from sim.run.ensemble import Aggregator, MonthlyStore, chunks, run_chunk
 from sim.errors import ModelError
@@ -64,8 +65,7 @@ def cluster():
             n_workers=2,
             threads_per_worker=1,
             processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
+            **LOCAL_CLUSTER_OPTIONS,
         ) as c,
     ):
         yield c
