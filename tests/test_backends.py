@@ -19,10 +19,11 @@ import pytest
 from click.testing import CliRunner
 
 from sim import load_scenario, run_ensemble, write_run_results
-from sim.run.backends import BackendError, DaskBackend, ProcessBackend, make_backend
 from sim.cli import main
-from sim.run.ensemble import Aggregator, MonthlyStore, chunks, run_chunk
 from sim.errors import ModelError
+from sim.run.backends import BackendError, DaskBackend, ProcessBackend, make_backend
+from sim.run.backends.cluster import LOCAL_CLUSTER_OPTIONS
+from sim.run.ensemble import Aggregator, MonthlyStore, chunks, run_chunk
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -64,8 +65,7 @@ def cluster():
             n_workers=2,
             threads_per_worker=1,
             processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
+            **LOCAL_CLUSTER_OPTIONS,
         ) as c,
     ):
         yield c
@@ -135,6 +135,26 @@ def test_dask_local_cluster_started_and_stopped_by_the_backend(scenario, referen
     # stopped: nothing listens on its address any more
     with pytest.raises(BackendError, match="cannot reach"):
         DaskBackend(address, connect_timeout_s=1).start()
+
+
+@dask_warnings
+def test_two_local_clusters_with_port_8787_taken_start_without_a_port_warning():
+    # distributed's scheduler binds its HTTP server to 8787 unless told otherwise, even with the
+    # dashboard off; the "Port 8787 is already in use" warning is an error here
+    import socket
+
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        holder.bind(("127.0.0.1", 8787))
+        holder.listen()
+    except OSError:
+        pass  # another process holds it already: the same situation
+    with holder, make_backend("dask", workers=1) as one, make_backend("dask", workers=1) as two:
+        ports = {b._cluster.scheduler.http_server.port for b in (one, two)}
+        hosts = {b._cluster.scheduler.http_server.address for b in (one, two)}
+        assert 8787 not in ports and len(ports) == 2
+        assert hosts == {"127.0.0.1"}
+        assert one.client.submit(sum, [1, 2]).result() == 3
 
 
 @dask_warnings

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from support import SCENARIOS
 
 from sim import load_results, load_scenario
-from sim.cli import main
 from sim.analysis.discovery import discover, parse_condition, prim_boxes
+from sim.cli import main
 from sim.errors import ScenarioError
 
 

@@ -18,53 +18,76 @@ The pieces, in the order `sim calibrate` runs them:
 6. `write_outputs` writes ``calibrated.yaml`` (world: point values; uncertainties: the posterior
    as triangular distributions) with provenance, the fit report (Markdown + JSON) and a PNG.
 
-The quantities and statistics live in `sim.calibration.targets`; the fit report and the
-regression baselines in `sim.calibration.report`.
+Modules: `sim.calibration.targets` (the files' schema, quantities, statistics; step 1),
+`sim.calibration.evaluator` (steps 2-3), `sim.calibration.posterior` (step 4), this module (step 5
+and the whole run; it re-exports the others' public names), `sim.calibration.report` (step 6 and
+the regression baselines).
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy import optimize
 
-from sim.calibration.targets import (
-    FreeParam,
-    Target,
-    evaluate_quantity,
-    load_priors,
-    load_targets,
-    normalised_error,
+from sim.calibration.evaluator import (
+    FIT_RUNS,
+    FIT_SEED,
+    Evaluator,
+    baseline_raw,
+    calibration_scenario,
+    series_chunk,
 )
-from sim.errors import ScenarioError
+from sim.calibration.posterior import (
+    ABC_RUNS,
+    MIN_ACCEPTED,
+    Posterior,
+    _round,
+    abc_posterior,
+    predictive_values,
+    triangular_summary,
+    weighted_quantile,
+)
+from sim.calibration.targets import FreeParam, Target, evaluate_quantity, load_priors, load_targets
 from sim.model import RaceModel
-from sim.run.ensemble import chunks, release_model
-from sim.scenario import Scenario, month_index, read_yaml, validate_dict
+from sim.scenario import validate_dict
 
 __all__ = [
+    "ABC_RUNS",
+    "FIT_RUNS",
+    "FIT_SEED",
+    "MAX_EVALS",
+    "MIN_ACCEPTED",
+    "PREDICTIVE_RUNS",
+    "STARTS",
     "CalibrationResult",
     "Evaluator",
+    "FitResult",
+    "Posterior",
     "abc_posterior",
+    "baseline_raw",
+    "best_start",
     "calibrate",
     "calibration_scenario",
+    "evaluate_scenario",
     "file_sha256",
     "fit",
     "load_priors",
     "load_targets",
+    "predictive_values",
+    "series_chunk",
+    "triangular_summary",
+    "weighted_quantile",
 ]
 
-#: Defaults of `sim calibrate` (a budget that finishes in a few minutes on 2 cores).
-FIT_RUNS = 100
-FIT_SEED = 20250101
-ABC_RUNS = 2000
-MIN_ACCEPTED = 100
+#: Defaults of `sim calibrate` (a budget that finishes in a few minutes on 2 cores); FIT_RUNS,
+#: FIT_SEED (`sim.calibration.evaluator`), ABC_RUNS and MIN_ACCEPTED (`sim.calibration.posterior`).
 MAX_EVALS = 100
 STARTS = 8
 PREDICTIVE_RUNS = 400
@@ -75,332 +98,7 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-# --------------------------------------------------------------------------- the scenario
-
-
-def baseline_raw(baseline: Path, calibrated: Path | None) -> dict[str, Any]:
-    """Read the baseline's YAML mapping without the ``extends:`` of the calibrated file.
-
-    The parent is dropped when it is `calibrated` or any file named ``calibrated.yaml`` (so a
-    fit can be written to a scratch folder while the baseline extends the shipped one).
-
-    Raises:
-        ScenarioError: if the baseline extends any other file (its fit would depend on it).
-    """
-    raw = read_yaml(baseline)
-    parent = raw.pop("extends", None)
-    if parent is None:
-        return raw
-    target = (baseline.parent / str(parent)).resolve()
-    if target.name != "calibrated.yaml" and (calibrated is None or target != Path(calibrated).resolve()):
-        raise ScenarioError(
-            baseline,
-            "extends",
-            f"the baseline extends {parent}, not the calibrated file",
-            "let the baseline extend only ../calibration/calibrated.yaml, or nothing",
-        )
-    return raw
-
-
-def series_chunk(
-    scenario: Scenario,
-    seed: int,
-    run_start: int,
-    n_runs: int,
-    draws: dict[str, np.ndarray] | None,
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], int]:
-    """Monthly series, parameter draws and start month of a block of runs (a backend task)."""
-    model = RaceModel(scenario, run_start=run_start, n_runs=n_runs, seed=seed, draws=draws)
-    out = model.run()
-    params = {k: np.asarray(v) for k, v in model.draws.items()}
-    start = model.start
-    release_model(model)  # Mesa 3.3 would keep every evaluation's model alive
-    return out, params, start
-
-
-def calibration_scenario(
-    baseline: Path,
-    priors: list[FreeParam],
-    targets: list[Target],
-    calibrated: Path | None = None,
-    without_history: str | None = None,
-) -> Scenario:
-    """Build the baseline with uniform priors on the free parameters, to the last target month.
-
-    Args:
-        baseline: the baseline scenario file.
-        priors: the free parameters.
-        targets: the targets (they set the horizon).
-        calibrated: the calibrated file the baseline extends (ignored, see module docstring).
-        without_history: drop the history event of this month ('YYYY-MM'): a counterfactual.
-    """
-    raw = copy.deepcopy(baseline_raw(baseline, calibrated))
-    uncertainties = dict(raw.get("uncertainties") or {})
-    for p in priors:
-        if p.path in uncertainties:
-            raise ScenarioError(
-                baseline,
-                f"uncertainties.{p.path}",
-                "is a free parameter of calibration/priors.yaml and cannot also be declared here",
-                "delete it from the baseline; the calibration writes its distribution",
-            )
-        uncertainties[p.path] = {"dist": "uniform", "low": p.low, "high": p.high}
-    raw["uncertainties"] = uncertainties
-    raw.setdefault("run", {})
-    months = [t.last_month() for t in targets if t.last_month() is not None]
-    if without_history is not None:
-        history = raw.get("history") or []
-        kept = [e for e in history if str(e.get("date")) != without_history]
-        if len(kept) == len(history):
-            raise ScenarioError(
-                baseline,
-                "history",
-                f"no event dated {without_history}",
-                "fix without_history: in calibration/targets.yaml",
-            )
-        raw["history"] = kept
-        months = [t.last_month() for t in targets if t.quantity.without_history == without_history]
-    raw["run"]["end"] = max(months, key=month_index)
-    return validate_dict(raw, baseline)
-
-
-# --------------------------------------------------------------------------- evaluation
-
-
-@dataclass
-class Evaluator:
-    """Simulates parameter values on fixed runs and returns per-run target quantities.
-
-    Args:
-        baseline: the baseline scenario file.
-        targets: the targets.
-        priors: the free parameters.
-        runs: runs per evaluation [count].
-        seed: the seed every evaluation shares (common random numbers).
-        calibrated: the calibrated file the baseline extends, if any.
-    """
-
-    baseline: Path
-    targets: list[Target]
-    priors: list[FreeParam]
-    runs: int = FIT_RUNS
-    seed: int = FIT_SEED
-    calibrated: Path | None = None
-    backend: Any = None
-    n_evals: int = 0
-    scenarios: dict[str | None, Scenario] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.scenarios[None] = calibration_scenario(
-            self.baseline, self.priors, self.targets, self.calibrated
-        )
-        for t in self.targets:
-            key = t.quantity.without_history
-            if key is not None and key not in self.scenarios:
-                self.scenarios[key] = calibration_scenario(
-                    self.baseline, self.priors, self.targets, self.calibrated, key
-                )
-
-    @property
-    def lows(self) -> np.ndarray:
-        """Lower bounds of the free parameters."""
-        return np.array([p.low for p in self.priors])
-
-    @property
-    def highs(self) -> np.ndarray:
-        """Upper bounds of the free parameters."""
-        return np.array([p.high for p in self.priors])
-
-    def series(
-        self, draws: dict[str, np.ndarray] | None, runs: int, key: str | None = None
-    ) -> dict[str, np.ndarray]:
-        """Monthly series (months, runs) of the baseline or a counterfactual for given draws.
-
-        With a backend (``sim calibrate --backend``) the runs are split into chunks that run on
-        its workers; a run's numbers depend only on the seed and its index, so the series are the
-        same bits as in one chunk.
-        """
-        scenario = self.scenarios[key]
-        if self.backend is None or self.backend.workers <= 1:
-            out, params, start = series_chunk(scenario, self.seed, 0, runs, draws)
-        else:
-            size = self.backend.default_chunk_size(runs)
-            tasks = [
-                (
-                    scenario,
-                    self.seed,
-                    s,
-                    n,
-                    None if draws is None else {k: np.asarray(v)[s : s + n] for k, v in draws.items()},
-                )
-                for s, n in chunks(runs, size)
-            ]
-            done = dict(self.backend.map_unordered(series_chunk, tasks))
-            parts = [done[i] for i in range(len(tasks))]
-            out = {k: np.concatenate([p[0][k] for p in parts], axis=1) for k in parts[0][0]}
-            params = {k: np.concatenate([p[1][k] for p in parts]) for k in parts[0][1]}
-            start = parts[0][2]
-        out["_start"] = np.array(start)
-        out["_params"] = params
-        return out
-
-    def per_run(
-        self, draws: dict[str, np.ndarray] | None = None, runs: int | None = None
-    ) -> dict[str, np.ndarray]:
-        """Every target's quantity per run, {target id: values (runs,)}.
-
-        Args:
-            draws: values of the free parameters, {path: scalar or (runs,)}; None samples them
-                from the priors (one draw per run).
-            runs: number of runs [default: self.runs].
-        """
-        runs = self.runs if runs is None else int(runs)
-        if draws is not None:
-            draws = {k: np.broadcast_to(np.asarray(v, float), (runs,)) for k, v in draws.items()}
-        base = self.series(draws, runs)
-        counterfactual = {key: self.series(draws, runs, key) for key in self.scenarios if key}
-        self.n_evals += 1
-        out = {}
-        for t in self.targets:
-            cf = counterfactual.get(t.quantity.without_history)
-            out[t.id] = evaluate_quantity(t.quantity, base, cf, self.scenarios[None])
-        out["_params"] = base["_params"]
-        return out
-
-    def values(self, theta: np.ndarray) -> dict[str, np.ndarray]:
-        """Per-run target quantities at one point of parameter space."""
-        draws = {p.path: float(v) for p, v in zip(self.priors, theta, strict=True)}
-        return self.per_run(draws)
-
-    def loss(self, theta: np.ndarray) -> float:
-        """Sum over targets of the squared error of the median, in units of tolerance [-]."""
-        values = self.values(theta)
-        return float(
-            sum(
-                normalised_error(t, float(np.median(values[t.id]))) ** 2
-                for t in self.targets
-                if t.in_fit
-            )
-        )
-
-
-# --------------------------------------------------------------------------- ABC and fit
-
-
-@dataclass
-class Posterior:
-    """Accepted draws {path: values (n,)} with importance weights, and how they were chosen."""
-
-    samples: dict[str, np.ndarray]
-    weights: np.ndarray
-    order: np.ndarray  # accepted draws, nearest to the targets first
-    n_drawn: int
-    n_within: int
-    rule: str
-
-
-def _accept(
-    ev: Evaluator, values: dict[str, np.ndarray], min_accepted: int
-) -> tuple[np.ndarray, np.ndarray, int, str]:
-    """Choose accepted draws: mask, distances, how many met every target, and the rule."""
-    fitted = [t for t in ev.targets if t.in_fit]
-    errors = np.stack([normalised_error(t, values[t.id]) for t in fitted])
-    within = np.all(np.abs(errors) <= 1.0, axis=0)
-    distance = np.sqrt(np.mean(errors**2, axis=0))
-    if within.sum() >= min_accepted:
-        rule = f"all {len(fitted)} fitted targets within tolerance"
-        return within, distance, int(within.sum()), rule
-    keep = np.zeros(len(distance), bool)
-    keep[np.argsort(distance, kind="stable")[:min_accepted]] = True
-    rule = (
-        f"only {int(within.sum())} draws met every fitted target; kept the {min_accepted} "
-        "nearest by root-mean-square error in units of tolerance "
-        f"(distance <= {np.sort(distance)[min_accepted - 1]:.2f})"
-    )
-    return keep, distance, int(within.sum()), rule
-
-
-def abc_posterior(
-    ev: Evaluator,
-    runs: int = ABC_RUNS,
-    min_accepted: int = MIN_ACCEPTED,
-    progress: Callable[[str], None] | None = None,
-) -> Posterior:
-    """Two-round ABC: keep the draws whose simulated targets are all within tolerance.
-
-    Round 1 draws the free parameters from their uniform priors, one run per draw (the other
-    uncertainties of the baseline are drawn from their own distributions: they are
-    marginalised). If fewer than `min_accepted` draws meet every fitted target, the
-    `min_accepted` nearest (root-mean-square error in units of tolerance) are kept. Round 2
-    draws as many runs from the triangular summary of round 1 (the proposal), keeps the
-    draws that meet every fitted target (or the nearest, as before) and weights each by
-    prior density / proposal density, so the result estimates prior x P(within tolerance),
-    as in ABC population Monte Carlo.
-    """
-    from scipy import stats
-
-    say = progress or (lambda _msg: None)
-    say(f"ABC round 1: simulating {runs:,} prior draws (one run each) ...")
-    values = ev.per_run(None, runs)
-    keep, _, n_within, rule = _accept(ev, values, min_accepted)
-    say(f"ABC round 1: kept {int(keep.sum())} of {runs:,} draws ({rule})")
-    proposal = {
-        p.path: triangular_summary(np.asarray(values["_params"][p.path])[keep], p.low, p.high)
-        for p in ev.priors
-    }
-    say(f"ABC round 2: simulating {runs:,} draws from the round-1 summary ...")
-    values = predictive_values(ev, proposal, runs)
-    keep, distance, n_within, rule = _accept(ev, values, min_accepted)
-    say(f"ABC round 2: kept {int(keep.sum())} of {runs:,} draws ({rule})")
-    samples = {p.path: np.asarray(values["_params"][p.path])[keep] for p in ev.priors}
-    density = np.ones(int(keep.sum()))
-    for p in ev.priors:
-        d = proposal[p.path]
-        c = (d["mode"] - d["low"]) / (d["high"] - d["low"])
-        q = stats.triang.pdf(samples[p.path], c, loc=d["low"], scale=d["high"] - d["low"])
-        density *= np.maximum(q, 1e-300) * (p.high - p.low)
-    weights = 1.0 / density
-    order = np.argsort(distance[keep], kind="stable")
-    return Posterior(
-        samples=samples,
-        weights=weights / weights.sum(),
-        order=order,
-        n_drawn=runs,
-        n_within=n_within,
-        rule=f"round 2: {rule}",
-    )
-
-
-def weighted_quantile(x: np.ndarray, q: list[float], w: np.ndarray | None = None) -> np.ndarray:
-    """Quantiles of weighted samples (midpoint rule on the sorted cumulative weights)."""
-    x = np.asarray(x, dtype=float)
-    w = np.ones_like(x) if w is None else np.asarray(w, dtype=float)
-    order = np.argsort(x, kind="stable")
-    x, w = x[order], w[order]
-    cum = (np.cumsum(w) - 0.5 * w) / w.sum()
-    return np.interp(q, cum, x)
-
-
-def triangular_summary(
-    x: np.ndarray, low: float, high: float, weights: np.ndarray | None = None
-) -> dict[str, float]:
-    """Summarise accepted draws as a triangular distribution: 1%/99% quantiles and the mean.
-
-    The mode follows from the mean of a triangular, (low + mode + high) / 3, kept inside
-    [low, high]; the bounds never leave the prior's.
-    """
-    lo, hi = weighted_quantile(x, [0.01, 0.99], weights)
-    lo, hi = max(float(lo), low), min(float(hi), high)
-    if hi - lo < 1e-9 * max(1.0, abs(hi)):
-        hi = lo + 1e-6 * max(1.0, abs(lo))
-    mean = float(np.average(x, weights=weights))
-    mode = float(np.clip(3.0 * mean - lo - hi, lo, hi))
-    return {"dist": "triangular", "low": _round(lo), "mode": _round(mode), "high": _round(hi)}
-
-
-def _round(x: float) -> float:
-    """Four significant digits, so calibrated.yaml stays readable."""
-    return float(f"{x:.4g}")
+# --------------------------------------------------------------------------- the point fit
 
 
 def best_start(
@@ -495,21 +193,6 @@ def fit(
 
 class _BudgetSpent(Exception):
     """Raised inside the objective when the evaluation budget is spent."""
-
-
-def predictive_values(
-    ev: Evaluator, dists: dict[str, dict[str, float]], runs: int
-) -> dict[str, np.ndarray]:
-    """Per-run target quantities with the free parameters drawn from `dists` (a check)."""
-    saved = dict(ev.scenarios)
-    try:
-        for key, sc in saved.items():
-            raw = sc.model_dump(mode="json")
-            raw["uncertainties"].update(dists)
-            ev.scenarios[key] = validate_dict(raw, ev.baseline)
-        return ev.per_run(None, runs)
-    finally:
-        ev.scenarios.update(saved)
 
 
 # --------------------------------------------------------------------------- the whole run
