@@ -367,7 +367,7 @@ def baseline_numbers(
 def refresh_baselines(
     scenarios_dir: Path, out_dir: Path, names: tuple[str, ...] = BASELINE_SCENARIOS
 ) -> list[Path]:
-    """Rewrite tests/baselines/<name>.json from fresh runs of the shipped scenarios."""
+    """Rewrite tests/regression/baselines/<name>.json from fresh runs of the shipped scenarios."""
     written = []
     for name in names:
         numbers = baseline_numbers(scenarios_dir / f"{name}.yaml")

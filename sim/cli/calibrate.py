@@ -74,7 +74,7 @@ from sim.cli.tables import fit_table
 @click.option(
     "--refresh-baselines",
     is_flag=True,
-    help="Do not fit: rewrite tests/baselines/*.json from the current calibrated "
+    help="Do not fit: rewrite tests/regression/baselines/*.json from the current calibrated "
     "scenarios (after a deliberate model change).",
 )
 @backend_options
@@ -101,7 +101,7 @@ def calibrate(
     began = time.perf_counter()
     if refresh_baselines:
         base = Path(baseline).parent
-        for path in calibration_report.refresh_baselines(base, Path("tests/baselines")):
+        for path in calibration_report.refresh_baselines(base, Path("tests/regression/baselines")):
             console.print(f"wrote {path}")
         return
     out = Path(out_dir)
