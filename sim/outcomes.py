@@ -78,15 +78,26 @@ def _openai_pipeline(model: Any) -> np.ndarray:
     lab = _lab(model, "openai")
     if lab is None:
         return np.zeros(model.n_runs)
-    return lab.power_gw + model.nations["us"].queue.get("openai", 0.0)
+    return lab.power_gw + lab.home.queue.get("openai", 0.0)
 
 
 def _openai_capex(model: Any) -> np.ndarray:
     lab = _lab(model, "openai")
     if lab is None:
         return np.zeros(model.n_runs)
-    delivered = model.nations["us"].delivered.get("openai", 0.0)
-    return lab.chip_spend + delivered * model.p("world.us.power_capex_busd_per_gw")
+    delivered = lab.home.delivered.get("openai", 0.0)
+    return lab.chip_spend + delivered * lab.home.world.power_capex_busd_per_gw
+
+
+def _chip_imports(chip: str) -> Callable[[Any], np.ndarray]:
+    """Recorder of China's imports of one Nvidia type [chips]; zeros when the catalogue lacks it."""
+
+    def record(model: Any) -> np.ndarray:
+        if chip not in model.chips.types:
+            return np.zeros(model.n_runs)
+        return model.nvidia.imports_units[model.chips.index(chip)]
+
+    return record
 
 
 def _share(model: Any) -> np.ndarray:
@@ -134,7 +145,7 @@ REGISTRY: tuple[Outcome, ...] = (
         _H100E_Y,
         _H100E_M,
         "China's legal imports",
-        record=lambda m: m.makers["nvidia"].imports_legal,
+        record=lambda m: m.nvidia.imports_legal,
         monthly=True,
     ),
     Outcome(
@@ -143,7 +154,7 @@ REGISTRY: tuple[Outcome, ...] = (
         _H100E_Y,
         _H100E_M,
         "China's smuggled imports",
-        record=lambda m: m.makers["nvidia"].imports_smuggled,
+        record=lambda m: m.nvidia.imports_smuggled,
         monthly=True,
     ),
     Outcome(
@@ -216,7 +227,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "chips/year",
         "chips/month",
         "Huawei chips made",
-        record=lambda m: m.makers["huawei"].made,
+        record=lambda m: m.huawei.made,
     ),
     Outcome(
         "china_h20_imports_units",
@@ -224,7 +235,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "chips/year",
         "chips/month",
         "China's H20 imports",
-        record=lambda m: m.makers["nvidia"].imports_h20_units,
+        record=_chip_imports("h20"),
     ),
     Outcome(
         "openai_power_pipeline_gw",
@@ -240,7 +251,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "head",
         "head",
         "US top-tier researchers",
-        record=lambda m: m.nations["us"].researchers,
+        record=lambda m: m.us.researchers,
     ),
     Outcome(
         "china_researchers",
@@ -248,7 +259,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "head",
         "head",
         "China top-tier researchers",
-        record=lambda m: m.nations["china"].researchers,
+        record=lambda m: m.china.researchers,
     ),
     # calibration series (calibration/targets.yaml): recorded every month, not summarised
     Outcome(
@@ -303,7 +314,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "GW/month",
         "US grid connection rate (S10)",
         summary=False,
-        record=lambda m: m.nations["us"].build_gw,
+        record=lambda m: m.us.build_gw,
     ),
     Outcome(
         "china_power_build_gw",
@@ -312,7 +323,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "GW/month",
         "China grid connection rate (S10)",
         summary=False,
-        record=lambda m: m.nations["china"].build_gw,
+        record=lambda m: m.china.build_gw,
     ),
     Outcome(
         "china_researcher_outflow",
@@ -321,7 +332,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "head/month",
         "Researchers leaving China (S16)",
         summary=False,
-        record=lambda m: m.nations["china"].outflow,
+        record=lambda m: m.china.outflow,
     ),
 )
 
