@@ -6,8 +6,8 @@ import numpy as np
 from support import SCENARIOS
 
 from sim import load_scenario, run_ensemble
-from sim.run.results import summary_dict
 from sim.model.sampling import uniforms
+from sim.run.results import summary_dict
 
 
 def scenario(runs=12, seed=11, name="loosen_h200"):

@@ -4,16 +4,24 @@ One model instance holds a block of runs (run indices ``run_start .. run_start +
 every agent's state is an array over those runs. A run's numbers depend only on the seed and its
 run index (see `sim.model.sampling`), never on how many runs share the instance.
 
-Each month (:meth:`RaceModel.step`) runs these phases, in this order:
+Each month (:meth:`RaceModel.step`) runs these phases, in this order. Within a phase the agents
+act in a fixed order: US then China; Nvidia then Huawei; labs in scenario order.
 
-1. policy: both nations apply the policy events dated this month (and reactive rules);
-2. supply: chip makers set capacity and make chips; grids connect power from their queues;
-3. plan: labs split their budgets between chips, power and researchers and place orders;
-4. market: chip makers clear orders under the export regime (caps, fees, customs, smuggling);
-5. train: labs install chips up to their power, train, and improve algorithmic efficiency;
-6. finance: revenue, funding and pledges update capital;
-7. migration: researchers move between nations by relative attractiveness;
-8. record: outcomes of the month are stored.
+1. policy: the month's scheduled policy is read (`PolicyView`); `Nation.apply_policy` (US, China)
+   applies each nation's reactive rule;
+2. supply: `ChipMaker.produce` (Nvidia capacity, Huawei output), then `Nation.build` (grids
+   connect power from their queues);
+3. plan: `Lab.plan` splits budgets between chips, power and researchers and places orders;
+4. market: `ChipMaker.sell` clears orders under the export terms (caps, fees, customs,
+   smuggling; `sim.model.rules.export_terms`), then rations;
+5. train: `Lab.train` installs chips up to their power, trains, improves algorithmic efficiency;
+6. finance: `Lab.finance`: revenue, funding and pledges update capital;
+7. migration: `Nation.migrate` (outflows), then `Nation.settle` (pools and hiring);
+8. record: the aggregates are written once and every outcome of `sim.outcomes` is recorded.
+
+Agents read parameters through typed views built once per model (`world`: the scenario's world
+with this block's draws; `chips`: the chip table) and policy through `PolicyView`, built once per
+month (`sim.model.views`).
 """
 
 from __future__ import annotations
