@@ -80,15 +80,26 @@ def _openai_pipeline(model: Any) -> np.ndarray:
     lab = _lab(model, "openai")
     if lab is None:
         return np.zeros(model.n_runs)
-    return lab.power_gw + model.nations["us"].queue.get("openai", 0.0)
+    return lab.power_gw + lab.home.queue.get("openai", 0.0)
 
 
 def _openai_capex(model: Any) -> np.ndarray:
     lab = _lab(model, "openai")
     if lab is None:
         return np.zeros(model.n_runs)
-    delivered = model.nations["us"].delivered.get("openai", 0.0)
-    return lab.chip_spend + delivered * model.p("world.us.power_capex_busd_per_gw")
+    delivered = lab.home.delivered.get("openai", 0.0)
+    return lab.chip_spend + delivered * lab.home.world.power_capex_busd_per_gw
+
+
+def _chip_imports(chip: str) -> Callable[[Any], np.ndarray]:
+    """Recorder of China's imports of one Nvidia type [chips]; zeros when the catalogue lacks it."""
+
+    def record(model: Any) -> np.ndarray:
+        if chip not in model.chips.types:
+            return np.zeros(model.n_runs)
+        return model.nvidia.imports_units[model.chips.index(chip)]
+
+    return record
 
 
 def _share(model: Any) -> np.ndarray:
@@ -140,7 +151,7 @@ REGISTRY: tuple[Outcome, ...] = (
         _H100E_Y,
         _H100E_M,
         "China's legal imports",
-        record=lambda m: m.makers["nvidia"].imports_legal,
+        record=lambda m: m.nvidia.imports_legal,
         monthly=True,
         meaning="Nvidia chips reaching Chinese labs under licence, net of customs",
     ),
@@ -150,7 +161,7 @@ REGISTRY: tuple[Outcome, ...] = (
         _H100E_Y,
         _H100E_M,
         "China's smuggled imports",
-        record=lambda m: m.makers["nvidia"].imports_smuggled,
+        record=lambda m: m.nvidia.imports_smuggled,
         monthly=True,
         meaning="Nvidia chips diverted to Chinese labs past the export rules",
     ),
@@ -231,7 +242,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "chips/year",
         "chips/month",
         "Huawei chips made",
-        record=lambda m: m.makers["huawei"].made,
+        record=lambda m: m.huawei.made,
         meaning="Ascend chips Huawei makes (S3)",
     ),
     Outcome(
@@ -240,7 +251,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "chips/year",
         "chips/month",
         "China's H20 imports",
-        record=lambda m: m.makers["nvidia"].imports_h20_units,
+        record=_chip_imports("h20"),
         meaning="H20 chips reaching Chinese labs (S20)",
     ),
     Outcome(
@@ -258,7 +269,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "head",
         "head",
         "US top-tier researchers",
-        record=lambda m: m.nations["us"].researchers,
+        record=lambda m: m.us.researchers,
         meaning="top-tier AI researchers working in the US (S15)",
     ),
     Outcome(
@@ -267,7 +278,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "head",
         "head",
         "China top-tier researchers",
-        record=lambda m: m.nations["china"].researchers,
+        record=lambda m: m.china.researchers,
         meaning="top-tier AI researchers working in China (S15)",
     ),
     # calibration series (calibration/targets.yaml): recorded every month, not summarised
@@ -328,7 +339,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "GW/month",
         "US grid connection rate (S10)",
         summary=False,
-        record=lambda m: m.nations["us"].build_gw,
+        record=lambda m: m.us.build_gw,
         meaning="AI power the US grid can connect a month (S10)",
     ),
     Outcome(
@@ -338,7 +349,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "GW/month",
         "China grid connection rate (S10)",
         summary=False,
-        record=lambda m: m.nations["china"].build_gw,
+        record=lambda m: m.china.build_gw,
         meaning="AI power China's grid can connect a month (S10)",
     ),
     Outcome(
@@ -348,7 +359,7 @@ REGISTRY: tuple[Outcome, ...] = (
         "head/month",
         "Researchers leaving China (S16)",
         summary=False,
-        record=lambda m: m.nations["china"].outflow,
+        record=lambda m: m.china.outflow,
         meaning="researchers leaving China for the US (S16)",
     ),
 )

@@ -98,3 +98,38 @@ def test_tighter_power_slows_us_power():
 def test_customs_block_zeroes_legal_imports_of_that_type():
     _, s = run(**{"policy.china.customs.h20": 1.0})
     assert np.all(s["china_h20_imports_units"][month("2026-01") :] == 0.0)
+
+
+def test_world_view_carries_draws_as_arrays_and_leaves_the_rest_typed():
+    sc = load_scenario(SCENARIOS / "baseline.yaml", {"run.runs": 4, "run.seed": 3})
+    model = RaceModel(sc)
+    drawn = model.draws["world.science.distill_rate"]
+    assert np.array_equal(model.world.science.distill_rate, drawn)
+    assert model.world.science.run_months == sc.world.science.run_months
+    assert isinstance(sc.world.science.distill_rate, float)  # the scenario itself is untouched
+
+
+def test_chip_table_derives_makers_and_us_buys_from_the_catalogue():
+    sc = load_scenario(SCENARIOS / "baseline.yaml", {"run.runs": 2})
+    chips = RaceModel(sc).chips
+    assert chips.types == tuple(sc.world.chips)
+    assert chips.h100e.shape == (len(chips.types), 2)
+    for i, (chip, spec) in enumerate(sc.world.chips.items()):
+        assert (chip in chips.nvidia_types) == (spec.maker == "nvidia")
+        assert bool(chips.is_huawei[i]) == (spec.maker == "huawei")
+        assert chips.us_buys[i] == (spec.maker == "nvidia" and not spec.china_only)
+
+
+def test_policy_view_reads_the_flat_schedule():
+    from sim.model.views import PolicyView
+
+    sc = load_scenario(SCENARIOS / "loosen_h200.yaml", {"run.runs": 3})
+    model = RaceModel(sc)
+    state = model.policy_at(month_index("2027-01"))
+    view = PolicyView.read(state, model.chips.nvidia_types, 3)
+    row = model.chips.nvidia_types.index("h200")
+    assert view.export.allowed.shape == (len(model.chips.nvidia_types), 3)
+    assert view.export.allowed[row].all() == (state["us.export.h200.allowed"] > 0.5)
+    cap = state["us.export.h200.cap_units"]
+    assert np.all(view.export.cap[row] == (np.inf if np.isnan(cap) else cap))
+    assert np.isnan(view.tighten_below_lag_months).all()

@@ -143,3 +143,29 @@ def test_capability_lag_matches_month_by_month_definition():
     slow = np.stack([rules.lag_at_end(us_max[: t + 1], cn_max[: t + 1], 0.1) for t in range(30)])
     assert np.allclose(fast, slow)
     assert (fast < 0).any() and (fast > 0).any()
+
+
+def test_export_terms_open_channel_needs_permission_and_room():
+    listed = np.array([[10.0], [10.0], [10.0]])
+    allowed = np.array([[True], [True], [False]])
+    cap = np.array([[np.inf], [5.0], [np.inf]])
+    licensed = np.array([[100.0], [5.0], [0.0]])
+    terms = rules.export_terms(
+        listed, allowed, cap, np.full((3, 1), 0.25), 0.5, np.array([[0.0], [0.5], [1.0]]), licensed
+    )
+    assert terms.legal_open[:, 0].tolist() == [True, False, False]
+    assert terms.room[:, 0].tolist() == [np.inf, 0.0, np.inf]
+    assert terms.channel(terms.price_legal, terms.price_smuggled)[:, 0].tolist() == [12.5, 15.0, 15.0]
+    assert terms.arrives[:, 0].tolist() == [1.0, 0.5, 0.0]
+
+
+def test_importing_rules_loads_no_mesa_pandas_or_matplotlib():
+    import subprocess
+    import sys
+
+    code = (
+        "import sim, sim.model.rules, sys; "
+        "loaded = {'mesa', 'pandas', 'matplotlib'} & set(sys.modules); "
+        "assert not loaded, loaded"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -4,16 +4,24 @@ One model instance holds a block of runs (run indices ``run_start .. run_start +
 every agent's state is an array over those runs. A run's numbers depend only on the seed and its
 run index (see `sim.model.sampling`), never on how many runs share the instance.
 
-Each month (:meth:`RaceModel.step`) runs these phases, in this order:
+Each month (:meth:`RaceModel.step`) runs these phases, in this order. Within a phase the agents
+act in a fixed order: US then China; Nvidia then Huawei; labs in scenario order.
 
-1. policy: both nations apply the policy events dated this month (and reactive rules);
-2. supply: chip makers set capacity and make chips; grids connect power from their queues;
-3. plan: labs split their budgets between chips, power and researchers and place orders;
-4. market: chip makers clear orders under the export regime (caps, fees, customs, smuggling);
-5. train: labs install chips up to their power, train, and improve algorithmic efficiency;
-6. finance: revenue, funding and pledges update capital;
-7. migration: researchers move between nations by relative attractiveness;
-8. record: outcomes of the month are stored.
+1. policy: the month's scheduled policy is read (`PolicyView`); `Nation.apply_policy` (US, China)
+   applies each nation's reactive rule;
+2. supply: `ChipMaker.produce` (Nvidia capacity, Huawei output), then `Nation.build` (grids
+   connect power from their queues);
+3. plan: `Lab.plan` splits budgets between chips, power and researchers and places orders;
+4. market: `ChipMaker.sell` clears orders under the export terms (caps, fees, customs,
+   smuggling; `sim.model.rules.export_terms`), then rations;
+5. train: `Lab.train` installs chips up to their power, trains, improves algorithmic efficiency;
+6. finance: `Lab.finance`: revenue, funding and pledges update capital;
+7. migration: `Nation.migrate` (outflows), then `Nation.settle` (pools and hiring);
+8. record: the aggregates are written once and every outcome of `sim.outcomes` is recorded.
+
+Agents read parameters through typed views built once per model (`world`: the scenario's world
+with this block's draws; `chips`: the chip table) and policy through `PolicyView`, built once per
+month (`sim.model.views`).
 """
 
 from __future__ import annotations
@@ -22,19 +30,15 @@ from typing import Any
 
 import mesa
 import numpy as np
+from mesa.agent import AgentSet
 
 from sim.errors import ModelError
 from sim.model import rules
-from sim.model.agents import ASCEND, ChipMaker, Lab, Nation
+from sim.model.agents import US, China, Huawei, Lab, Nation, Nvidia
 from sim.model.sampling import normals, sample_uncertainties
+from sim.model.views import ChipTable, PolicyView, overlay
 from sim.outcomes import RECORDED
-from sim.scenario import (
-    CHIP_TYPES,
-    Scenario,
-    flatten,
-    month_index,
-    policy_schedule,
-)
+from sim.scenario import Scenario, month_index, policy_schedule
 
 #: Monthly series every run records, with units (declared in `sim.outcomes`). Flows are per month
 #: here; per year in summaries.
@@ -78,47 +82,41 @@ class RaceModel(mesa.Model):
             if path not in self.draws:
                 raise KeyError(f"{path} is not declared in the scenario's uncertainties")
             self.draws[path] = np.broadcast_to(np.asarray(values, dtype=float), (self.n_runs,)).copy()
-        self._values = {f"world.{k}": v for k, v in flatten(params.world.model_dump()).items()}
-        for path, values in self.draws.items():
-            if path.startswith("world."):
-                self._values[path] = values
-        self.spec = self._chip_specs()
+        #: the scenario's world with this block's draws: a float, or an array (R,) when uncertain
+        self.world = overlay(
+            params.world,
+            {k.removeprefix("world."): v for k, v in self.draws.items() if k.startswith("world.")},
+        )
+        #: the chip catalogue as arrays (K, R)
+        self.chips = ChipTable.build(self.world.chips, self.n_runs)
         self._policy_by_month = self._policy_schedule()
+        #: the scheduled policy of the current month, before reactive rules (set in phase 1)
+        self.policy: PolicyView | None = None
 
         self.history: dict[str, list[np.ndarray]] = {name: [] for name in SERIES}
         self.last: dict[str, Any] = {}
         self._memo: dict[tuple, Any] = {}
         self._memo_month = -1
 
-        self.nations = {key: Nation(self, key) for key in ("us", "china")}
-        self.makers = {key: ChipMaker(self, key) for key in ("nvidia", "huawei")}
+        self.us = US(self)
+        self.china = China(self)
+        self.us.other, self.china.other = self.china, self.us
+        self.nations: dict[str, Nation] = {n.key: n for n in (self.us, self.china)}
+        self.nvidia = Nvidia(self)
+        self.huawei = Huawei(self)
+        self.makers = {m.key: m for m in (self.nvidia, self.huawei)}
         self.labs = [
             Lab(self, key, spec.nation, spec.open_weights) for key, spec in params.world.labs.items()
         ]
-        self._labs_by_nation = {n: [lab for lab in self.labs if lab.nation == n] for n in self.nations}
+        for nation in self.nations.values():
+            nation.labs = [lab for lab in self.labs if lab.nation == nation.key]
+        # activation order within a phase: US then China; Nvidia then Huawei; labs in scenario order
+        self._nation_set = AgentSet(list(self.nations.values()), random=self.random)
+        self._maker_set = AgentSet(list(self.makers.values()), random=self.random)
+        self._lab_set = AgentSet(self.labs, random=self.random)
         self._aggregate()
 
-    # ------------------------------------------------------------------ parameters and policy
-    def p(self, path: str, default: Any = None) -> Any:
-        """A parameter by dotted path: a float, or an array over runs when it is uncertain."""
-        try:
-            return self._values[path]
-        except KeyError:
-            if default is not None:
-                return default
-            raise
-
-    def _chip_specs(self) -> dict[str, np.ndarray]:
-        fields = ("h100e", "inference_h100e", "kw_all_in", "price_kusd", "die_units")
-        out = {}
-        for f in fields:
-            rows = [
-                np.broadcast_to(np.asarray(self.p(f"world.chips.{c}.{f}"), float), (self.n_runs,))
-                for c in CHIP_TYPES
-            ]
-            out[f] = np.stack(rows)
-        return out
-
+    # ------------------------------------------------------------------ policy
     def _policy_schedule(self) -> list[dict[str, Any]]:
         """The flat policy state for every simulated month (`sim.scenario.policy_schedule`)."""
         uncertain = {k: v for k, v in self.draws.items() if k.startswith("policy.")}
@@ -144,19 +142,19 @@ class RaceModel(mesa.Model):
         return normals(self.seed_value, name, self.run_start, self.n_runs, self.month)
 
     def labs_of(self, nation: str) -> list[Lab]:
-        """The labs of a nation, in scenario order."""
-        return self._labs_by_nation[nation]
+        """The labs of a nation ("us" or "china"), in scenario order."""
+        return self.nations[nation].labs
 
-    def offer(self, nation: str) -> tuple[np.ndarray, np.ndarray]:
+    def offer(self, buyer: Nation) -> tuple[np.ndarray, np.ndarray]:
         """Price [thousand USD/chip] and expected fill [0-1] per chip type for a nation's buyers."""
-        p_nv, f_nv = self.makers["nvidia"].quote(nation)
-        p_hw, f_hw = self.makers["huawei"].quote(nation)
+        p_nv, f_nv = self.nvidia.quote(buyer)
+        p_hw, f_hw = self.huawei.quote(buyer)
         made_by_nv = np.isfinite(p_nv)
         return np.where(made_by_nv, p_nv, p_hw), np.where(made_by_nv, f_nv, f_hw)
 
     def learn(self, expected: np.ndarray, observed: np.ndarray) -> np.ndarray:
         """Update an expectation toward this month's observation (exponential average)."""
-        w = self.p("world.behaviour.learning_weight")
+        w = self.world.behaviour.learning_weight
         return (1.0 - w) * expected + w * observed
 
     def memo(self, key: tuple, compute: Any) -> Any:
@@ -181,49 +179,18 @@ class RaceModel(mesa.Model):
                 paid = paid + maker.paid[lab.key]
         return got, paid
 
-    def pooled_compute(self, lab: Lab) -> np.ndarray:
-        """Compute China's national network lends a Chinese lab this month [H100e] (S26)."""
-        if lab.nation != "china":
-            return 0.0
-        when = self.nations["china"].policy["china.compute_network_date"]
-        if np.all(np.isnan(when)):
-            return 0.0
-        ramp = np.nan_to_num(
-            np.clip((self.month - when + 1) / 12.0, 0.0, 1.0)
-        )  # assumption: a one-year ramp
-        pool = (
-            self.p("world.china.idle_regional_h100e")
-            * self.nations["china"].policy["china.compute_network_share"]
-            * ramp
-        )
-        total = self.last["china_deployed"]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(total > 0, pool * lab.deployed / total, 0.0)
-
-    def attractiveness(self, nation: str) -> np.ndarray:
-        """Attractiveness of a nation to a mobile researcher [log units]."""
-        n = self.nations[nation]
-        per_head = self.last[f"{nation}_deployed"] / np.maximum(n.researchers, 1.0)
-        if nation == "us":
-            pay = self.p("world.migration.pay_gap_log")
-            visa = n.policy["us.visa_fee_kusd"] * self.p("world.us.foreign_share")
-        else:
-            pay, visa = 0.0, 0.0
-        return rules.attractiveness(per_head, pay, visa, self.p("world.migration.visa_cost_scale_kusd"))
-
     def lag_now(self) -> np.ndarray:
         """The capability lag at the current month [months] (for reactive rules)."""
         us = np.maximum.accumulate(np.array(self.history["us_frontier_capability"]), axis=0)
         cn = np.maximum.accumulate(np.array(self.history["china_frontier_capability"]), axis=0)
-        slope = self.p("world.science.us_frontier_growth_before_start") / 12.0
+        slope = self.world.science.us_frontier_growth_before_start / 12.0
         return rules.lag_at_end(us, cn, slope)
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
         """Advance every run by one month (phases 1-8 of the module docstring)."""
-        nations = self.agents_by_type[Nation]
-        makers = self.agents_by_type[ChipMaker]
-        labs = self.agents_by_type[Lab]
+        nations, makers, labs = self._nation_set, self._maker_set, self._lab_set
+        self.policy = PolicyView.read(self.policy_at(self.month), self.chips.nvidia_types, self.n_runs)
         nations.do("apply_policy")  # 1
         makers.do("produce")  # 2
         nations.do("build")
@@ -246,20 +213,19 @@ class RaceModel(mesa.Model):
 
     def _aggregate(self) -> None:
         """Aggregates the next month's decisions read (written once, after all agents acted)."""
-        spec = self.spec
+        chips = self.chips
         last: dict[str, Any] = {}
-        for nation in self.nations:
-            labs = self.labs_of(nation)
+        for nation, agent in self.nations.items():
+            labs = agent.labs
             last[f"{nation}_frontier"] = np.max([lab.capability for lab in labs], axis=0)
-            last[f"{nation}_installed"] = sum(rules.total(lab.units * spec["h100e"]) for lab in labs)
+            last[f"{nation}_installed"] = sum(rules.total(lab.units * chips.h100e) for lab in labs)
             last[f"{nation}_deployed"] = sum(lab.deployed for lab in labs)
             last[f"{nation}_power"] = sum(lab.power_gw for lab in labs)
         last["leader_capability"] = np.maximum(last["us_frontier"], last["china_frontier"])
         open_labs = [lab.algo for lab in self.labs if lab.open_weights]
         last["open_algo"] = np.max(open_labs, axis=0) if open_labs else np.full(self.n_runs, -np.inf)
-        nv, hw = self.makers["nvidia"], self.makers["huawei"]
-        last["china_chip_imports_h100e"] = nv.imports_legal + nv.imports_smuggled
-        last["china_domestic_chips_h100e"] = hw.sold_units * spec["h100e"][ASCEND]
+        last["china_chip_imports_h100e"] = self.nvidia.imports_legal + self.nvidia.imports_smuggled
+        last["china_domestic_chips_h100e"] = self.huawei.sold_h100e
         self.last = last
 
     def _record(self) -> None:
@@ -276,7 +242,7 @@ class RaceModel(mesa.Model):
     def series(self) -> dict[str, np.ndarray]:
         """Outcome series recorded so far, shape (months, runs), plus the capability lag."""
         out = {name: np.asarray(values, dtype=float) for name, values in self.history.items()}
-        slope = self.p("world.science.us_frontier_growth_before_start") / 12.0
+        slope = self.world.science.us_frontier_growth_before_start / 12.0
         out["capability_lag_months"] = rules.capability_lag(
             out["us_frontier_capability"], out["china_frontier_capability"], slope
         )

@@ -1,0 +1,149 @@
+"""`Nation`: what the US and China share: grid power, the talent pool, the policy in force.
+
+The subclasses (`sim.model.agents.us.US`, `sim.model.agents.china.China`) add what differs: the
+reactive rule each may run, the lever that scales its grid, what its labs may buy, what draws
+researchers to it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import mesa
+import numpy as np
+
+from sim.model import rules
+
+if TYPE_CHECKING:
+    from sim.model import RaceModel
+    from sim.model.agents.lab import Lab
+    from sim.model.views import PolicyView
+    from sim.scenario import NationWorld
+
+#: Month-to-month spread of a grid's connections [-] (assumption).
+GRID_SHOCK_SD = 0.15
+#: Months over which a lab spreads a visa fee when sizing its head count [months] (assumption:
+#: a three-year H-1B term).
+VISA_MONTHS = 36
+
+
+class Nation(mesa.Agent):
+    """A nation: policy in force, grid power, talent pool.
+
+    Decides each month: which policy applies (dated events, reactive rules); how its grid's new
+    AI power is shared among its labs' requests; how many researchers leave.
+
+    Attributes:
+        key: "us" or "china" (names its random streams and its aggregates in `model.last`).
+        world: the nation's parameters (`world.us` or `world.china`, draws overlaid).
+        other: the other nation (set by the model).
+        labs: the nation's labs, in scenario order (set by the model).
+        policy: the policy in force this month, reactive rules applied.
+    """
+
+    key: str = ""
+
+    def __init__(self, model: RaceModel, world: NationWorld):
+        super().__init__(model)
+        r = model.n_runs
+        self.world = world
+        self.other: Nation = self
+        self.labs: list[Lab] = []
+        self.policy: PolicyView | None = None
+        self.queue: dict[str, np.ndarray] = {}
+        self.delivered: dict[str, np.ndarray] = {}
+        self.delivery_ratio = np.ones(r)
+        self.researchers = np.broadcast_to(world.researchers, (r,)).astype(float).copy()
+        self.hire_fill = np.ones(r)
+        self.retention = np.ones(r)  # share of employed researchers the pool still holds
+        self.tripped = np.zeros(r, bool)  # a reactive rule has fired in this run
+        self.outflow = np.zeros(r)
+        self.build_gw = np.zeros(r)
+        #: chip types the nation's labs may buy [bool], (K,)
+        self.buys = np.ones(model.chips.n_types, bool)
+
+    # what differs between nations --------------------------------------------------------
+    def react(self, policy: PolicyView) -> PolicyView:
+        """The scheduled policy with this nation's reactive rule applied (none by default)."""
+        return policy
+
+    def grid_multiplier(self) -> np.ndarray:
+        """The policy lever that scales the grid's connection rate [-], (R,)."""
+        raise NotImplementedError
+
+    @property
+    def algo_offset_log10(self) -> Any:
+        """Algorithmic efficiency of the nation's labs relative to their table value [log10]."""
+        return 0.0
+
+    def chip_subsidy(self) -> np.ndarray:
+        """Share of each chip type's power cost the state pays [fraction], (K, 1) or (K, R)."""
+        return np.zeros((self.model.chips.n_types, 1))
+
+    def visa_cost_musd(self) -> Any:
+        """Visa cost of a hire spread per month [million USD/head/month]."""
+        return 0.0
+
+    def pull(self) -> tuple[Any, Any]:
+        """Pay premium [log units] and visa cost [thousand USD] a mobile researcher weighs."""
+        return 0.0, 0.0
+
+    def pooled_compute(self, lab: Lab) -> Any:
+        """Compute a national network lends a lab this month [H100e] (none by default)."""
+        return 0.0
+
+    # phase 1 -------------------------------------------------------------------------------
+    def apply_policy(self) -> None:
+        """Set the policy in force this month: the schedule's, then this nation's reactive rule."""
+        self.policy = self.react(self.model.policy)
+
+    # phase 2 -------------------------------------------------------------------------------
+    def build(self) -> None:
+        """Connect new AI power and share it among the labs' queued projects, pro rata."""
+        m = self.model
+        w = self.world
+        multiplier = self.grid_multiplier()
+        # assumption: connections vary 15% month to month (log-normal, mean one)
+        shock = np.exp(GRID_SHOCK_SD * m.shock(f"grid.{self.key}") - 0.5 * GRID_SHOCK_SD**2)
+        self.build_gw = (
+            w.ai_power_build_gw * rules.growth_factor(w.ai_power_build_growth, m.t) * multiplier * shock
+        )
+        for lab in self.labs:
+            self.queue[lab.key] = self.queue.get(lab.key, 0.0) + lab.power_request
+        # a project takes `construction_months` to build (S21: xAI needed 122 days at best), so
+        # a month finishes at most that share of a queue; the grid then connects what it can
+        build_share = 1.0 / w.construction_months
+        ready = {key: queued * build_share for key, queued in self.queue.items()}
+        fill = rules.ration(sum(ready.values()), self.build_gw)
+        self.delivery_ratio = fill * build_share
+        for key, queued in self.queue.items():
+            self.delivered[key] = ready[key] * fill
+            self.queue[key] = queued - self.delivered[key]
+
+    # phase 7 -------------------------------------------------------------------------------
+    def attractiveness(self) -> np.ndarray:
+        """Attractiveness of the nation to a mobile researcher [log units], (R,)."""
+        m = self.model
+        per_head = m.last[f"{self.key}_deployed"] / np.maximum(self.researchers, 1.0)
+        pay, visa = self.pull()
+        return rules.attractiveness(per_head, pay, visa, m.world.migration.visa_cost_scale_kusd)
+
+    def migrate(self) -> None:
+        """Decide how many researchers leave for the other nation this month."""
+        migration = self.model.world.migration
+        mine = self.attractiveness()
+        theirs = self.other.attractiveness()
+        self.outflow = rules.migration_flow(
+            self.researchers, theirs - mine, migration.rate, migration.home_bias
+        )
+
+    def settle(self) -> None:
+        """Apply this month's moves and set how easily labs can hire next month."""
+        grown = self.researchers * (rules.growth_factor(self.world.researcher_growth, 1) - 1.0)
+        self.researchers = np.maximum(self.researchers + grown - self.outflow + self.other.outflow, 0.0)
+        employed = sum(lab.researchers for lab in self.labs)
+        wanted = sum(lab.hire_request for lab in self.labs)
+        free = np.maximum(self.researchers - employed, 0.0)
+        self.hire_fill = rules.ration(wanted, free)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.retention = np.where(employed > 0, np.minimum(1.0, self.researchers / employed), 1.0)
