@@ -474,3 +474,12 @@ def test_replace_also_drops_the_table_of_the_extended_file(tmp_path):
 def test_replace_names_only_tables(tmp_path):
     err = load_error(tmp_path, {"name": "x", "world": {"replace": ["nvidia"]}})
     assert err.field.startswith("world.replace")
+
+
+def test_a_child_default_overrides_the_parents_chip_entries(tmp_path):
+    sc = load_scenario(ROOT / "scenarios" / "tighten_full_ban.yaml")
+    # baseline's policy names h20: {allowed: true}; the child's default wins over it
+    assert list(sc.policy.us.export) == ["default"]
+    base = ROOT / "scenarios" / "baseline.yaml"
+    sc = load_scenario(base, parse_set(["policy.us.export.default.allowed=true"]))
+    assert list(sc.policy.us.export) == ["default"] and sc.policy.us.export["default"].allowed

@@ -227,7 +227,7 @@ def _check_path(path: str, scenario: Scenario, scenario_file: Path) -> None:
             f"{path} is not a world.* or policy.* field",
             "sweep a numeric field such as policy.us.export.h200.cap_units",
         )
-    value = _field_value(scenario.parameter_tree(), path, scenario_file)
+    value = _field_value(scenario.model_dump(), path, scenario_file)
     if isinstance(value, dict):
         raise ScenarioError(
             scenario_file,

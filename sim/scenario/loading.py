@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sim.dotted import deep_merge
 from sim.errors import ScenarioError
 from sim.scenario.overrides import apply_overrides
+from sim.scenario.policy import drop_shadowed
 from sim.scenario.schema import Scenario
 from sim.scenario.world import REPLACEABLE, default_world
 from sim.scenario.yamlfile import read_yaml
@@ -66,6 +67,8 @@ def resolve_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         )
     base = resolve_raw(parent_path, (*_chain, path))
     base.pop("extends", None)
+    if isinstance(base.get("policy"), dict) and isinstance(data.get("policy"), dict):
+        base["policy"] = drop_shadowed(base["policy"], data["policy"])
     merged = deep_merge(base, {k: v for k, v in data.items() if k != "extends"})
     if isinstance(base.get("world"), dict) and isinstance(data.get("world"), dict):
         merged["world"] = merge_world(base["world"], data["world"])

@@ -9,6 +9,7 @@ import yaml
 
 from sim.dotted import apply_paths
 from sim.errors import ScenarioError
+from sim.scenario.policy import drop_shadowed
 
 
 def parse_set(assignments: list[str] | tuple[str, ...]) -> dict[str, Any]:
@@ -56,6 +57,9 @@ def apply_overrides(
                 f"--set: no top-level field {top!r}",
                 f"start the path with one of {', '.join(top_level)}",
             )
+    policy = {k.removeprefix("policy."): v for k, v in overrides.items() if k.startswith("policy.")}
+    if policy and isinstance(raw.get("policy"), dict):
+        raw = {**raw, "policy": drop_shadowed(raw["policy"], apply_paths({}, policy))}
     out = apply_paths(raw, overrides)
     uncertain = out.get("uncertainties")
     if isinstance(uncertain, dict):

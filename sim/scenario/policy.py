@@ -9,7 +9,9 @@ Semantics. When a patch (the `policy:` block, or one event's `set:`) sets `defau
 it, that applies to every Nvidia chip type of the catalogue, including chips added to
 `world.chips` later; the chip-specific entries set in the same patch apply after it; and later
 patches win over earlier ones (history, then the policy under study at `policy.effective`, then
-the timeline; on the same month in that order). Before any patch the state is unrestricted: every
+the timeline; on the same month in that order). A file that `extends:` another and sets `default`
+overrides the parent's chip entries of the same fields (`drop_shadowed`), and so does `--set`.
+Before any patch the state is unrestricted: every
 chip allowed, no cap, no fee, enforcement 0.5, nothing blocked. A key must be `default` or an
 Nvidia chip type of the scenario's `world.chips` (the scenario validator checks it).
 
@@ -20,12 +22,13 @@ Nvidia chip type of the scenario's `world.chips` (the scenario validator checks 
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, field_validator
 
 from sim.calendar import month_index
-from sim.dotted import apply_paths, flatten
+from sim.dotted import apply_paths, flatten, get_path
 from sim.scenario.paths import check_path
 from sim.scenario.types import NonNegative, Positive, Probability, Strict, YearMonth, quantity
 
@@ -201,6 +204,30 @@ def expand_defaults(updates: dict[str, Any], nvidia: tuple[str, ...]) -> dict[st
         else:
             specific[path] = value
     return {**defaults, **specific}
+
+
+def drop_shadowed(base_policy: dict[str, Any], over_policy: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a raw `policy:` dict without the chip entries that `over_policy`'s default shadows.
+
+    A file that `extends:` another (or a `--set`) and sets `default` (or a field of it) means every
+    chip: the parent's chip entries for those fields would otherwise apply after it in the merged
+    block, so they are dropped first. The child wins, as a later event does.
+    """
+    out = copy.deepcopy(base_policy)
+    for block, name in (("us", "export"), ("china", "customs")):
+        over = get_path(over_policy, f"{block}.{name}", None)
+        base = get_path(out, f"{block}.{name}", None)
+        if not isinstance(over, dict) or not isinstance(base, dict) or DEFAULT not in over:
+            continue
+        for chip in [k for k in base if k != DEFAULT]:
+            if isinstance(over[DEFAULT], dict) and isinstance(base[chip], dict):
+                for field in over[DEFAULT]:
+                    base[chip].pop(field, None)
+                if not base[chip]:
+                    del base[chip]
+            else:
+                del base[chip]
+    return out
 
 
 # --------------------------------------------------------------------------- the schedule

@@ -131,22 +131,6 @@ class Scenario(Strict):
         """Number of simulated months."""
         return month_index(self.run.end) - month_index(self.run.start) + 1
 
-    def parameter_tree(self) -> dict[str, Any]:
-        """`model_dump()` with every Nvidia chip of the catalogue listed under the policy mappings.
-
-        So every settable path (``policy.us.export.<chip>.cap_units``) exists in it even when the
-        policy block names only `default` or nothing; a chip's entry is the block's own, else its
-        `default`, else the unrestricted rule (tools that check a path exist read this tree).
-        """
-        tree = self.model_dump()
-        unrestricted = PolicyState().model_dump()
-        for block, name in (("us", "export"), ("china", "customs")):
-            given = tree["policy"][block][name]
-            fallback = given.get(DEFAULT, unrestricted[block][name][DEFAULT])
-            for chip in nvidia_types(self.world):
-                given.setdefault(chip, fallback.copy() if isinstance(fallback, dict) else fallback)
-        return tree
-
     def policy_patch(self) -> dict[str, Any]:
         """The policy fields this scenario sets explicitly, as dotted paths (without 'effective')."""
         flat = flatten(_explicit(self.policy))
