@@ -12,7 +12,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sim.dotted import flatten
 from sim.scenario.yamlfile import read_yaml
 
 WORLD_FILE = Path(__file__).resolve().parents[1] / "data" / "world.yaml"
@@ -69,8 +68,3 @@ def entry(path: str) -> dict[str, Any]:
 def world_sources() -> dict[str, str]:
     """{world.<path>: source}; table values (labs, chips) are keyed per row."""
     return {f"world.{p}": e["source"] for p, e in world_entries().items()}
-
-
-def default_flat() -> dict[str, Any]:
-    """{world.<path>: value}, dicts of values (installed_h100e) flattened too."""
-    return flatten(world_values(), "world.")
