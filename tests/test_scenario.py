@@ -102,7 +102,8 @@ def test_unknown_chip_type_in_installed_base(tmp_path):
 def test_unknown_chip_type_in_event(tmp_path):
     data = {"name": "x", "timeline": [{"date": "2026-03", "set": {"us.export.b40.allowed": False}}]}
     err = load_error(tmp_path, data)
-    assert "no field 'b40'" in err.problem and err.field.startswith("timeline.0.set")
+    assert "'b40' is not" in err.problem and err.field == "timeline.0.set.us.export.b40.allowed"
+    assert "default" in err.fix and "world.chips" in err.fix
 
 
 def test_event_value_validated(tmp_path):
@@ -237,7 +238,7 @@ def test_one_field_of_a_default_block_can_be_overridden(tmp_path):
 def test_set_overrides_are_validated(tmp_path):
     path = write(tmp_path, "s.yaml", {"name": "x"})
     sc = load_scenario(path, parse_set(["policy.us.export.h200.cap_units=500000", "run.runs=5"]))
-    assert sc.policy.us.export.h200.cap_units == 500000 and sc.run.runs == 5
+    assert sc.policy.us.export["h200"].cap_units == 500000 and sc.run.runs == 5
     with pytest.raises(ScenarioError) as info:
         load_scenario(path, parse_set(["policy.us.export.h200.cap_units=lots"]))
     assert info.value.field == "policy.us.export.h200.cap_units"
@@ -291,7 +292,7 @@ def test_readme_scenario_example_is_valid(tmp_path):
     path = tmp_path / "scenarios" / "my.yaml"
     path.write_text(block)
     sc = load_scenario(path)
-    assert sc.policy.us.export.h200.cap_units == 890000
+    assert sc.policy.us.export["h200"].cap_units == 890000
     assert sc.timeline[0].set == {"us.export.h200.cap_units": 445000}
 
 
@@ -310,3 +311,175 @@ def test_set_on_an_uncertain_parameter_fixes_it(tmp_path):
     assert sc.world.science.distill_rate == 0.05
     dist = sc.uncertainties["world.science.distill_rate"]
     assert dist.dist == "fixed" and dist.value == 0.05
+
+
+# --------------------------------------------------------------------------- chip-keyed policy
+
+
+NEW_CHIP = {
+    "maker": "nvidia",
+    "h100e": 3.0,
+    "inference_h100e": 3.0,
+    "kw_all_in": 2.5,
+    "price_kusd": 60.0,
+    "die_units": 2.0,
+}
+
+
+def test_full_ban_bans_a_chip_added_to_the_catalogue(tmp_path):
+    from sim.calendar import month_index
+    from sim.scenario import policy_schedule
+
+    path = write(
+        tmp_path,
+        "ban_plus.yaml",
+        {
+            "name": "ban_plus",
+            "extends": str(ROOT / "scenarios" / "tighten_full_ban.yaml"),
+            "world": {"chips": {"rubin": NEW_CHIP}},
+        },
+    )
+    sc = load_scenario(path)
+    schedule = policy_schedule(sc, {})
+    before = schedule[month_index("2025-12") - month_index(sc.run.start)]
+    after = schedule[month_index("2026-01") - month_index(sc.run.start)]
+    # the 2023-10 history event bans via `default`, so the new chip is banned from the start
+    assert before["us.export.rubin.allowed"] == 0.0 and before["us.export.h20.allowed"] == 1.0
+    for chip in ("h20", "h200", "b30a", "blackwell", "rubin"):
+        assert after[f"us.export.{chip}.allowed"] == 0.0
+        assert after[f"us.export.{chip}.enforcement"] == 0.85
+        assert f"china.customs.{chip}" in after
+    assert not any("default" in key for key in after)
+    assert "us.export.ascend.allowed" not in after
+
+
+def test_chip_rule_applies_after_the_default_of_the_same_event():
+    from sim.scenario import policy_schedule, scenario_from_dict
+
+    sc = scenario_from_dict(
+        {
+            "name": "x",
+            "run": {"start": "2026-01", "end": "2026-03"},
+            "timeline": [
+                {
+                    "date": "2026-02",
+                    # the chip entry is written first; it still applies after the default
+                    "set": {"us.export.h200.allowed": True, "us.export.default.allowed": False},
+                },
+                {"date": "2026-03", "set": {"us.export.default.fee": 0.1}},
+            ],
+        }
+    )
+    jan, feb, mar = policy_schedule(sc, {})
+    assert jan["us.export.h20.allowed"] == 1.0
+    assert feb["us.export.h20.allowed"] == 0.0 and feb["us.export.h200.allowed"] == 1.0
+    # a later default changes one field of every chip and leaves the others as they were
+    assert mar["us.export.h200.allowed"] == 1.0 and mar["us.export.b30a.allowed"] == 0.0
+    assert all(mar[f"us.export.{c}.fee"] == 0.1 for c in ("h20", "h200", "b30a", "blackwell"))
+
+
+def test_policy_block_default_then_chip_and_customs_default():
+    from sim.scenario import policy_schedule, scenario_from_dict
+
+    sc = scenario_from_dict(
+        {
+            "name": "x",
+            "run": {"start": "2026-01", "end": "2026-01"},
+            "policy": {
+                "us": {"export": {"default": {"cap_units": 10}, "h20": {"cap_units": 5}}},
+                "china": {"customs": {"default": 0.5, "h200": 1.0}},
+            },
+        }
+    )
+    (jan,) = policy_schedule(sc, {})
+    assert jan["us.export.h20.cap_units"] == 5 and jan["us.export.blackwell.cap_units"] == 10
+    assert jan["china.customs.h200"] == 1.0 and jan["china.customs.b30a"] == 0.5
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"policy": {"us": {"export": {"b40": {"allowed": False}}}}},
+        {"policy": {"china": {"customs": {"ascend": 1.0}}}},
+        {"history": [{"date": "2024-01", "set": {"china.customs.b40": 1.0}}]},
+        {"uncertainties": {"policy.us.export.b40.fee": {"dist": "uniform", "low": 0, "high": 1}}},
+    ],
+)
+def test_unknown_chip_key_in_policy_names_the_fix(tmp_path, data):
+    err = load_error(tmp_path, {"name": "x", **data})
+    assert "is not `default` or an Nvidia chip type" in err.problem
+    assert "h20, h200, b30a, blackwell" in err.fix and "add the chip to world.chips" in err.fix
+
+
+def test_a_chip_added_in_the_world_is_a_valid_policy_key(tmp_path):
+    sc = load_scenario(
+        write(
+            tmp_path,
+            "s.yaml",
+            {
+                "name": "x",
+                "world": {"chips": {"rubin": NEW_CHIP}},
+                "policy": {"us": {"export": {"rubin": {"allowed": False}}}},
+            },
+        )
+    )
+    assert sc.policy.us.export["rubin"].allowed is False
+
+
+# --------------------------------------------------------------------------- replacing a table
+
+
+ONLY_LAB = {
+    "nation": "us",
+    "capital_busd": 1,
+    "funding_busd_per_year": 1,
+    "revenue_busd_per_year": 1,
+    "power_gw": 0.1,
+    "installed_h100e": {"h200": 1000},
+    "researchers": 10,
+}
+
+
+def test_world_labs_merge_by_default_and_replace_on_request(tmp_path):
+    merged = load_scenario(
+        write(tmp_path, "m.yaml", {"name": "m", "world": {"labs": {"only": ONLY_LAB}}})
+    )
+    assert len(merged.world.labs) == 11  # the ten default labs and "only"
+    replaced = load_scenario(
+        write(
+            tmp_path,
+            "r.yaml",
+            {"name": "r", "world": {"replace": ["labs"], "labs": {"only": ONLY_LAB}}},
+        )
+    )
+    assert list(replaced.world.labs) == ["only"]
+    assert len(replaced.world.chips) == 5  # other tables still merge
+
+
+def test_replace_also_drops_the_table_of_the_extended_file(tmp_path):
+    write(tmp_path, "base.yaml", {"name": "base", "world": {"labs": {"xai": {"capital_busd": 2}}}})
+    write(
+        tmp_path,
+        "child.yaml",
+        {
+            "name": "child",
+            "extends": "base.yaml",
+            "world": {"replace": ["labs"], "labs": {"only": ONLY_LAB}},
+        },
+    )
+    sc = load_scenario(tmp_path / "child.yaml")
+    assert list(sc.world.labs) == ["only"] and sc.world.replace == ["labs"]
+
+
+def test_replace_names_only_tables(tmp_path):
+    err = load_error(tmp_path, {"name": "x", "world": {"replace": ["nvidia"]}})
+    assert err.field.startswith("world.replace")
+
+
+def test_a_child_default_overrides_the_parents_chip_entries(tmp_path):
+    sc = load_scenario(ROOT / "scenarios" / "tighten_full_ban.yaml")
+    # baseline's policy names h20: {allowed: true}; the child's default wins over it
+    assert list(sc.policy.us.export) == ["default"]
+    base = ROOT / "scenarios" / "baseline.yaml"
+    sc = load_scenario(base, parse_set(["policy.us.export.default.allowed=true"]))
+    assert list(sc.policy.us.export) == ["default"] and sc.policy.us.export["default"].allowed

@@ -98,19 +98,26 @@ def _schema() -> dict[str, Any]:
 
 
 def _field_schema(path: str) -> dict[str, Any] | None:
-    """The JSON-schema node of a dotted scenario path (policy paths are read in `policy:`)."""
+    """The JSON-schema node of a dotted scenario path, with the unit in force there.
+
+    A mapping's entries (``world.labs.<id>``, ``policy.china.customs.<chip>``) inherit the
+    mapping's unit metadata when they are plain numbers.
+    """
     schema = _schema()
     defs = schema["$defs"]
     node: dict[str, Any] = schema
+    unit = ""
     for part in path.split("."):
         node = _resolve(node, defs)
         if part in node.get("properties", {}):
             node = node["properties"][part]
+            unit = node.get("unit", "")
         elif isinstance(node.get("additionalProperties"), dict):
             node = node["additionalProperties"]
+            unit = node.get("unit", unit)
         else:
             return None
-    return node
+    return {**node, "unit": unit}
 
 
 def _resolve(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
@@ -123,12 +130,9 @@ def _resolve(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
 
 
 def parameter_unit(path: str) -> str:
-    """The unit of a scenario parameter, read from its field description ('' if none)."""
+    """The unit of a scenario parameter, from its field's unit metadata ('' if none)."""
     node = _field_schema(path)
-    if node is None:
-        return ""
-    found = re.findall(r"\[([^\[\]]+)\]", node.get("description", ""))
-    return found[-1] if found else ""
+    return "" if node is None else str(node["unit"])
 
 
 def parameter_label(path: str) -> str:

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sim.scenario import NVIDIA_TYPES, Scenario, month_index
+from sim.calendar import month_index
+from sim.scenario.schema import Scenario
 
 
 def check_caps_below_world_supply(sc: Scenario) -> Iterator[str]:
     """A China cap larger than Nvidia's yearly output cannot bind."""
     yearly = sc.world.nvidia.capacity_2025 * 12
-    for chip in NVIDIA_TYPES:
-        cap = getattr(sc.policy.us.export, chip).cap_units
+    for chip, rule in sc.policy.us.export.items():
+        cap = rule.cap_units
         if cap is not None and cap > yearly:
             yield (
                 f"policy.us.export.{chip}.cap_units={cap:,.0f} exceeds Nvidia's yearly output "

@@ -1,0 +1,410 @@
+"""The `world:` block: the world as it stood at the start month.
+
+The values of the default world live in `sim/data/world.yaml`, each with its unit and source;
+these classes declare the fields (type, bounds, unit, description) and take their defaults from
+that file. Tables keyed by id (chips, labs) and the two nations are rows of the data file;
+`default_world()` builds the whole default world from it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from sim.scenario.data import entry, world_values
+from sim.scenario.types import NonNegative, Positive, Probability, Strict, YearMonth, quantity
+
+
+def _default(path: str, unit: str, description: str, **constraints: Any) -> Any:
+    """A field whose default, unit and source come from the data file entry at `path`."""
+    found = entry(path)
+    if found["unit"] != unit:
+        raise ValueError(
+            f"sim/data/world.yaml: {path} is in {found['unit']!r} but the schema says {unit!r}; "
+            "make them agree"
+        )
+    return quantity(
+        found["value"], unit=unit, description=description, source=found["source"], **constraints
+    )
+
+
+class ChipSpec(Strict):
+    """One accelerator type (a row of `world.chips`)."""
+
+    maker: Literal["nvidia", "huawei"] = quantity(unit="-", description="Who makes it")
+    h100e: Positive = quantity(
+        unit="H100e/chip", description="Dense BF16 training throughput relative to an H100"
+    )
+    inference_h100e: Positive = quantity(
+        unit="H100e/chip",
+        description="Serving throughput relative to an H100, memory bandwidth included",
+    )
+    kw_all_in: Positive = quantity(unit="kW/chip", description="Facility power per chip, IT + cooling")
+    price_kusd: Positive = quantity(unit="thousand USD/chip", description="List price")
+    die_units: Positive = quantity(
+        unit="die units/chip",
+        description="Maker capacity one chip uses, in units of one Hopper-class die",
+    )
+    china_only: bool = quantity(
+        False,
+        unit="-",
+        description="A part made for the Chinese market under the export rules (H20, B30A): "
+        "US labs do not buy it",
+    )
+
+
+class NvidiaWorld(Strict):
+    """Nvidia's supply side."""
+
+    capacity_2025: Positive = _default(
+        "nvidia.capacity_2025", "die units/month", "Production capacity at the start month"
+    )
+    capacity_growth: NonNegative = _default("nvidia.capacity_growth", "fraction/year", "Capacity growth")
+    rest_of_world_share: Probability = _default(
+        "nvidia.rest_of_world_share",
+        "fraction",
+        "Share of capacity bought by clouds outside the two nations' labs",
+    )
+    price_response: NonNegative = _default(
+        "nvidia.price_response", "fraction/month", "Price change per unit of excess demand each month"
+    )
+    smuggling_leak: Probability = _default(
+        "nvidia.smuggling_leak",
+        "fraction",
+        "Share of Nvidia's monthly output of a type that can be diverted to China with no enforcement",
+    )
+    smuggling_premium: NonNegative = _default(
+        "nvidia.smuggling_premium", "fraction of list", "Extra price paid for a smuggled chip"
+    )
+
+
+class HuaweiWorld(Strict):
+    """Huawei/SMIC domestic supply (P12–P14)."""
+
+    wafers_2025: Positive = _default(
+        "huawei.wafers_2025", "wafers/month", "Advanced-node wafers a month for Ascend dies at the start"
+    )
+    wafer_growth: NonNegative = _default("huawei.wafer_growth", "fraction/year", "Wafer growth")
+    dies_per_wafer: Positive = _default(
+        "huawei.dies_per_wafer", "dies/wafer", "Candidate Ascend dies per wafer"
+    )
+    yield_start: Probability = _default("huawei.yield_start", "fraction", "Die yield at the start")
+    yield_max: Probability = _default("huawei.yield_max", "fraction", "Yield target approached")
+    yield_halflife_months: Positive = _default(
+        "huawei.yield_halflife_months", "months", "Months to close half the yield gap"
+    )
+    hbm_stock_packages: NonNegative = _default(
+        "huawei.hbm_stock_packages",
+        "chips",
+        "HBM stacks stockpiled before the Dec 2024 control, in packages",
+    )
+    hbm_domestic_start: YearMonth = _default(
+        "huawei.hbm_domestic_start", "YYYY-MM", "Huawei's own HBM arrives"
+    )
+    hbm_domestic_per_month: NonNegative = _default(
+        "huawei.hbm_domestic_per_month",
+        "chips/month",
+        "Packages a month that domestic HBM supports once it arrives",
+    )
+
+
+class NationWorld(Strict):
+    """A nation's grid, talent pool and costs (`world.us`, `world.china`)."""
+
+    ai_power_build_gw: Positive = quantity(
+        unit="GW/month", description="AI data-centre power the grid can connect at the start"
+    )
+    ai_power_build_growth: NonNegative = quantity(
+        unit="fraction/year", description="Growth of that connection rate"
+    )
+    construction_months: Positive = quantity(
+        unit="months",
+        description="Months to build a data-centre project once queued; a month finishes at most "
+        "1/this of a lab's queue",
+    )
+    power_capex_busd_per_gw: Positive = quantity(
+        unit="billion USD/GW", description="Facility capex, chips excluded"
+    )
+    researchers: Positive = quantity(
+        unit="head", description="Top-tier AI researchers working in the nation"
+    )
+    researcher_cost_musd: Positive = quantity(
+        unit="million USD/year", description="All-in cost of one top-tier researcher"
+    )
+    foreign_share: Probability = quantity(
+        unit="fraction", description="Share of hires that need a work visa"
+    )
+    researcher_growth: float = quantity(
+        unit="fraction/year", description="Growth of the home-grown top-tier pool", ge=-0.5, le=1.0
+    )
+    idle_regional_h100e: NonNegative = quantity(
+        unit="H100e",
+        description="Compute in regional data centres outside the labs that a national network "
+        "could pool",
+    )
+
+
+class LabSpec(Strict):
+    """One AI firm (or the aggregate of the rest of a nation) at the start month.
+
+    The optional fields default to a lab without pledges, open weights or an algorithmic edge,
+    for labs a scenario adds; every lab of the default world states all of them in the data file.
+    """
+
+    nation: Literal["us", "china"] = quantity(unit="-", description="Where the lab trains")
+    open_weights: bool = quantity(False, unit="-", description="Releases open-weight models (S30)")
+    capital_busd: NonNegative = quantity(
+        unit="billion USD", description="Money on hand for AI at the start"
+    )
+    funding_busd_per_year: NonNegative = quantity(
+        unit="billion USD/year",
+        description="New money from owners, capex budgets and investors",
+    )
+    funding_growth: float = quantity(
+        0.0, unit="fraction/year", description="Growth of funding", ge=-0.5, le=3.0
+    )
+    revenue_busd_per_year: NonNegative = quantity(
+        unit="billion USD/year", description="Annualised revenue"
+    )
+    revenue_growth: float = quantity(
+        0.5,
+        unit="fraction/year",
+        description="Growth of revenue when compute allows (0.5 for a new lab: assumption)",
+        ge=-0.5,
+        le=5.0,
+    )
+    power_gw: NonNegative = quantity(unit="GW", description="Power contracted and energised")
+    installed_h100e: dict[str, NonNegative] = quantity(
+        unit="H100e", description="Installed chips by type; keys are chip types of world.chips"
+    )
+    researchers: NonNegative = quantity(unit="head", description="Top-tier researchers employed")
+    algo_log10: float = quantity(
+        0.0,
+        unit="log10",
+        description="Algorithmic-efficiency multiplier at the start relative to the US leader",
+        ge=-3.0,
+        le=3.0,
+    )
+    pledge_upfront_busd: NonNegative = quantity(
+        0.0, unit="billion USD", description="Pledged money available at the start (S5 for Stargate)"
+    )
+    pledge_busd: NonNegative = quantity(
+        0.0, unit="billion USD", description="Further pledged money paid in evenly (S5 for Stargate)"
+    )
+    pledge_months: Annotated[int, Field(ge=1, le=240)] = quantity(
+        48, unit="months", description="Months over which the pledge is paid (S5: 4 years)"
+    )
+    pledge_realisation: Probability = quantity(
+        1.0, unit="fraction", description="Share of pledges that materialises (S9)"
+    )
+
+
+class Science(Strict):
+    """How compute, talent and distillation become capability."""
+
+    flop_per_h100e_s: Positive = _default("science.flop_per_h100e_s", "FLOP/s/H100e", "Dense BF16 peak")
+    utilisation: Probability = _default(
+        "science.utilisation", "fraction", "Model FLOP utilisation of a training run"
+    )
+    run_months: Positive = _default(
+        "science.run_months", "months", "Effective length of a frontier training run"
+    )
+    frontier_share: Probability = _default(
+        "science.frontier_share",
+        "fraction",
+        "Share of deployed compute a lab puts on its frontier run when level with the leader",
+    )
+    catch_up_push: NonNegative = _default(
+        "science.catch_up_push",
+        "1/log10",
+        "Extra frontier share per log10 of capability behind the leader",
+    )
+    chip_life_months: Positive = _default(
+        "science.chip_life_months", "months", "Mean service life of an accelerator"
+    )
+    algo_rate: NonNegative = _default(
+        "science.algo_rate", "log10/month", "Algorithmic progress of a reference lab"
+    )
+    talent_elasticity: NonNegative = _default(
+        "science.talent_elasticity", "-", "Elasticity of algorithmic progress in researchers"
+    )
+    compute_elasticity: NonNegative = _default(
+        "science.compute_elasticity", "-", "Elasticity of algorithmic progress in experiment compute"
+    )
+    reference_researchers: Positive = _default(
+        "science.reference_researchers", "head", "Researchers of the reference lab"
+    )
+    reference_h100e: Positive = _default(
+        "science.reference_h100e", "H100e", "Deployed compute of the reference lab at the start"
+    )
+    algo_shock_sd: NonNegative = _default(
+        "science.algo_shock_sd",
+        "-",
+        "Month-to-month noise of algorithmic progress, as a share of the mean step",
+    )
+    distill_rate: NonNegative = _default(
+        "science.distill_rate",
+        "1/month",
+        "Share of the capability gap to the global leader a lab behind closes each month by "
+        "distillation",
+    )
+    open_spill_rate: NonNegative = _default(
+        "science.open_spill_rate",
+        "1/month",
+        "Share of the efficiency gap to the best open-weight model closed each month",
+    )
+    china_algo_offset_log10: float = _default(
+        "science.china_algo_offset_log10",
+        "log10",
+        "Effective-compute multiplier of Chinese labs at the start relative to their lab table "
+        "(efficiency, frontier focus, software)",
+        ge=-3.0,
+        le=3.0,
+    )
+    us_frontier_growth_before_start: Positive = _default(
+        "science.us_frontier_growth_before_start",
+        "log10/year",
+        "Growth of the US frontier before the start month, used for the lag",
+    )
+    revenue_per_h100e_kusd: Positive = _default(
+        "science.revenue_per_h100e_kusd",
+        "thousand USD/year",
+        "Most annual revenue one deployed H100e can serve",
+    )
+
+
+class Behaviour(Strict):
+    """How labs split their budgets."""
+
+    capital_draw: Probability = _default(
+        "behaviour.capital_draw", "fraction/month", "Share of capital a lab spends each month"
+    )
+    share_chips: Probability = _default(
+        "behaviour.share_chips",
+        "fraction",
+        "Share of the monthly budget for chips when unconstrained; the rest pays researchers; "
+        "power is paid on delivery",
+    )
+    rationing_shift: Probability = _default(
+        "behaviour.rationing_shift",
+        "fraction",
+        "Share of the rationed chip money moved to talent and efficiency",
+    )
+    choice_temperature: Positive = _default(
+        "behaviour.choice_temperature",
+        "-",
+        "Spread of chip-type choice around the cheapest cost per H100e; lower is pickier",
+    )
+    learning_weight: Probability = _default(
+        "behaviour.learning_weight",
+        "fraction",
+        "Weight of the newest month when buyers update the share of an order they expect to "
+        "receive; lower damps cobweb swings between chip types",
+    )
+    inference_weight: Probability = _default(
+        "behaviour.inference_weight",
+        "fraction",
+        "Weight of serving against training throughput when a lab values a chip",
+    )
+    revenue_reinvested: Probability = _default(
+        "behaviour.revenue_reinvested", "fraction", "Share of revenue that returns to the AI budget"
+    )
+    hiring_speed: Probability = _default(
+        "behaviour.hiring_speed", "1/month", "Share of the gap to the target head count closed a month"
+    )
+    power_lookahead_months: Positive = _default(
+        "behaviour.power_lookahead_months",
+        "months",
+        "Construction horizon a lab keeps power projects under development for",
+    )
+    chip_lead_months: Positive = _default(
+        "behaviour.chip_lead_months",
+        "months",
+        "Months of queued power a lab counts on when ordering chips",
+    )
+
+
+class Migration(Strict):
+    """Researchers moving between the two nations (S15, S16, P32, P33)."""
+
+    rate: Probability = _default(
+        "migration.rate",
+        "fraction/month",
+        "Share of a pool that moves a month at one unit of attractiveness gap",
+    )
+    pay_gap_log: float = _default("migration.pay_gap_log", "log ratio", "US pay premium over China")
+    home_bias: NonNegative = _default(
+        "migration.home_bias", "log units", "Attractiveness a researcher attaches to staying home"
+    )
+    visa_cost_scale_kusd: Positive = _default(
+        "migration.visa_cost_scale_kusd",
+        "thousand USD",
+        "Visa cost that cancels one log unit of attractiveness",
+    )
+
+
+#: Tables a scenario may replace whole with `world: {replace: [...]}` instead of merging into.
+REPLACEABLE = ("chips", "labs")
+
+
+def _rows(table: str, model: type[Strict]) -> Any:
+    return lambda: {key: model.model_validate(row) for key, row in world_values()[table].items()}
+
+
+def _nation(key: str) -> Any:
+    return lambda: NationWorld.model_validate(world_values()[key])
+
+
+class World(Strict):
+    """The world as it stood at the start month (defaults: `sim/data/world.yaml`)."""
+
+    chips: dict[str, ChipSpec] = Field(
+        default_factory=_rows("chips", ChipSpec),
+        description="Chip specifications keyed by chip type, in catalogue order (the order of the "
+        "chip axis in the model).",
+    )
+    nvidia: NvidiaWorld = Field(default_factory=NvidiaWorld, description="Nvidia's supply.")
+    huawei: HuaweiWorld = Field(default_factory=HuaweiWorld, description="Huawei/SMIC supply.")
+    us: NationWorld = Field(default_factory=_nation("us"), description="The United States.")
+    china: NationWorld = Field(default_factory=_nation("china"), description="China.")
+    labs: dict[str, LabSpec] = Field(
+        default_factory=_rows("labs", LabSpec), description="AI labs keyed by a short id."
+    )
+    science: Science = Field(default_factory=Science, description="Capability formation.")
+    behaviour: Behaviour = Field(default_factory=Behaviour, description="Lab budget rules.")
+    migration: Migration = Field(default_factory=Migration, description="Talent flows.")
+    replace: list[Literal["chips", "labs"]] = Field(
+        default_factory=list,
+        description="Tables this scenario states whole: for each one named here the scenario's "
+        "table replaces the default one (and that of any file it extends) instead of merging into "
+        "it, e.g. `world: {replace: [labs], labs: {only: {...}}}` runs with exactly one lab.",
+    )
+
+    @model_validator(mode="after")
+    def _installed_chips_in_catalogue(self) -> World:
+        for lab_id, lab in self.labs.items():
+            for chip in lab.installed_h100e:
+                if chip not in self.chips:
+                    raise ValueError(
+                        f"labs.{lab_id}.installed_h100e: unknown chip type {chip!r}\nfix: use one "
+                        f"of {', '.join(self.chips)}, or add it to world.chips"
+                    )
+        return self
+
+
+@cache
+def default_world() -> World:
+    """The default world, built from `sim/data/world.yaml` (cached; World is frozen)."""
+    return World.model_validate(world_values())
+
+
+def chip_types(world: World) -> tuple[str, ...]:
+    """Every chip type of the catalogue, in catalogue order."""
+    return tuple(world.chips)
+
+
+def nvidia_types(world: World) -> tuple[str, ...]:
+    """The Nvidia chip types of the catalogue, in catalogue order."""
+    return tuple(k for k, spec in world.chips.items() if spec.maker == "nvidia")
