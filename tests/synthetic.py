@@ -6,13 +6,15 @@ a recalibration never moves these numbers, so a test written on them never needs
 loosened. The calibrated baseline's numbers are tested only in tests/regression/.
 
 The numbers below are TEST FIXTURES, NOT ESTIMATES: round figures of the right order of magnitude,
-chosen so that both labs buy chips, build power and hire every month. Blocks not given here (the
-chip catalogue, science, behaviour, migration, Nvidia's and Huawei's remaining fields) take the
-schema's defaults, which calibration never rewrites (it writes calibrated.yaml).
+chosen so that both labs buy chips, build power and hire every month. Every nation field is
+given, so the default world's growth of the talent pools and China's pooled regional compute stay
+out. Blocks not given here (the chip catalogue, science, behaviour, migration, Nvidia's and
+Huawei's remaining fields) take the default world (`sim/data/world.yaml`), which calibration never
+rewrites (it writes calibrated.yaml).
 
-The scenario is built with `Scenario.model_validate`, not `sim.scenario.scenario_from_dict`: a
-``labs:`` mapping given to the model directly *replaces* the default lab table, while
-`scenario_from_dict` merges the mapping over the default world (which would keep its eleven labs).
+The scenario is built with `sim.scenario.scenario_from_dict` and ``world: {replace: [labs]}``, so
+its two labs replace the default table (eleven labs) instead of merging into it; every other block
+merges over the default world.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from __future__ import annotations
 from typing import Any
 
 from sim.dotted import apply_paths
-from sim.scenario import Scenario
+from sim.scenario import Scenario, scenario_from_dict
 
 #: Test fixtures, not estimates (see the module docstring).
 WORLD: dict[str, Any] = {
+    "replace": ["labs"],
     "labs": {
         "us_lab": {
             "nation": "us",
@@ -58,6 +61,10 @@ WORLD: dict[str, Any] = {
         "researchers": 5_000.0,
         "researcher_cost_musd": 1.5,
         "foreign_share": 0.5,
+        "researcher_growth": 0.0,
+        "construction_months": 6.0,
+        "power_capex_busd_per_gw": 29.0,
+        "idle_regional_h100e": 0.0,
     },
     "china": {
         # near what the Chinese lab can use: a bug that slowed the build would bind its compute
@@ -65,6 +72,11 @@ WORLD: dict[str, Any] = {
         "ai_power_build_growth": 0.3,
         "researchers": 5_000.0,
         "researcher_cost_musd": 0.4,
+        "foreign_share": 0.0,
+        "researcher_growth": 0.0,
+        "construction_months": 6.0,
+        "power_capex_busd_per_gw": 29.0,
+        "idle_regional_h100e": 0.0,
     },
     "nvidia": {"capacity_2025": 500_000.0, "capacity_growth": 0.5, "smuggling_leak": 0.02},
     "huawei": {"wafers_2025": 2_000.0},
@@ -101,4 +113,4 @@ def synthetic(
         "world": WORLD,
         "policy": {"effective": "2026-01"},
     }
-    return Scenario.model_validate(apply_paths(raw, updates or {}))
+    return scenario_from_dict(apply_paths(raw, updates or {}))

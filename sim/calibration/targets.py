@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from sim.errors import ScenarioError
 from sim.model import SERIES
-from sim.scenario import CHIP_TYPES, Scenario, YearMonth, month_index, read_yaml
+from sim.scenario import Scenario, YearMonth, chip_types, default_world, month_index, read_yaml
 
 #: Series computed from recorded ones: name -> the recorded series it adds up.
 DERIVED: dict[str, tuple[str, ...]] = {
@@ -60,8 +60,9 @@ class Quantity(_Strict):
         if (self.series is None) == (self.catalogue is None):
             raise ValueError("give exactly one of series: or catalogue:")
         if self.catalogue is not None:
-            if self.catalogue not in CHIP_TYPES:
-                raise ValueError(f"unknown chip type {self.catalogue!r}; use one of {CHIP_TYPES}")
+            known = chip_types(default_world())
+            if self.catalogue not in known:
+                raise ValueError(f"unknown chip type {self.catalogue!r}; use one of {known}")
             if self.op != "chips_per_gw" or self.gw is None:
                 raise ValueError("a catalogue check needs op: chips_per_gw and gw:")
             return self

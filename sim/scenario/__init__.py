@@ -53,17 +53,8 @@ from sim.scenario.world import (
     nvidia_types,
 )
 
-#: Chip types of the *default* world, for code that has no scenario at hand (the model until it
-#: reads `chip_types(params.world)`); prefer the functions.
-NVIDIA_TYPES: tuple[str, ...] = nvidia_types(default_world())
-CHIP_TYPES: tuple[str, ...] = chip_types(default_world())
-NATIONS: tuple[str, ...] = ("us", "china")
-
 __all__ = [
-    "CHIP_TYPES",
     "DEFAULT",
-    "NATIONS",
-    "NVIDIA_TYPES",
     "Behaviour",
     "ChinaPolicy",
     "ChipSpec",
