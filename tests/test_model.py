@@ -132,4 +132,21 @@ def test_policy_view_reads_the_flat_schedule():
     assert view.export.allowed[row].all() == (state["us.export.h200.allowed"] > 0.5)
     cap = state["us.export.h200.cap_units"]
     assert np.all(view.export.cap[row] == (np.inf if np.isnan(cap) else cap))
-    assert np.isnan(view.tighten_below_lag_months).all()
+    assert np.isnan(view.us.tighten_below_lag_months).all()
+
+
+def test_policy_view_holds_every_scalar_lever_of_the_schema_as_an_array():
+    from sim.model.views import PolicyView
+    from sim.scenario import ChinaPolicy, USPolicy
+
+    sc = load_scenario(SCENARIOS / "visa_fee.yaml", {"run.runs": 4})
+    model = RaceModel(sc)
+    view = PolicyView.read(model.policy_at(month_index("2027-01")), model.chips.nvidia_types, 4)
+    for block, schema in ((view.us, USPolicy), (view.china, ChinaPolicy)):
+        for name in schema.model_fields:
+            value = getattr(block, name)
+            if name in ("export", "customs"):
+                continue
+            assert isinstance(value, np.ndarray) and value.shape == (4,), name
+    assert np.all(view.us.visa_fee_kusd == sc.policy.us.visa_fee_kusd)
+    assert view.export is view.us.export and view.customs is view.china.customs

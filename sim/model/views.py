@@ -142,31 +142,17 @@ class ExportView:
 
 @dataclass(frozen=True)
 class PolicyView:
-    """The policy in force in one month, as arrays over runs (R,) unless stated.
+    """The policy in force in one month, typed like the schema, as arrays over runs.
 
-    Attributes:
-        export: US export rules by Nvidia type.
-        customs: share of legal imports China's customs stop, by Nvidia type [0-1], (n_nvidia, R).
-        visa_fee_kusd: US fee per foreign hire [thousand USD].
-        power_permitting: multiplier on the US AI power connection rate [-].
-        tighten_below_lag_months: US reactive rule's lag threshold [months]; NaN = off.
-        domestic_subsidy: share of a domestic chip's price and power China pays [fraction].
-        power_build: multiplier on China's AI power connection rate [-].
-        compute_network_date: month index China's compute network starts [month]; NaN = never.
-        compute_network_share: share of idle regional capacity the network makes usable [fraction].
-        block_when_domestic_share: China's reactive block threshold [fraction]; NaN = off.
+    ``policy.us`` and ``policy.china`` are the schema's `USPolicy` and `ChinaPolicy` with every
+    scalar lever as an array (R,) (NaN where the schema has null; months as month indices), so
+    a lever added to the schema is readable here with no change to this class. The chip-keyed
+    mappings are resolved per chip type: ``policy.us.export`` is an `ExportView` and
+    ``policy.china.customs`` an array (n_nvidia, R) (`ChipTable.nvidia` order).
     """
 
-    export: ExportView
-    customs: np.ndarray
-    visa_fee_kusd: np.ndarray
-    power_permitting: np.ndarray
-    tighten_below_lag_months: np.ndarray
-    domestic_subsidy: np.ndarray
-    power_build: np.ndarray
-    compute_network_date: np.ndarray
-    compute_network_share: np.ndarray
-    block_when_domestic_share: np.ndarray
+    us: Any
+    china: Any
 
     @classmethod
     def read(cls, state: Mapping[str, Any], nvidia_types: tuple[str, ...], n_runs: int) -> PolicyView:
@@ -174,35 +160,41 @@ class PolicyView:
 
         The only place the model reads policy by name.
         """
+        from sim.scenario import ChinaPolicy, USPolicy
 
-        def by_type(field: str) -> np.ndarray:
-            rows = [_runs(state[f"us.export.{chip}.{field}"], n_runs) for chip in nvidia_types]
+        def by_type(key: str) -> np.ndarray:
+            rows = [_runs(state[key.format(chip=chip)], n_runs) for chip in nvidia_types]
             return np.stack(rows) if rows else np.zeros((0, n_runs))
 
-        cap = by_type("cap_units")
-        customs = [_runs(state[f"china.customs.{chip}"], n_runs) for chip in nvidia_types]
-        return cls(
-            export=ExportView(
-                allowed=by_type("allowed") > 0.5,
-                cap=np.where(np.isnan(cap), np.inf, cap),
-                fee=by_type("fee"),
-                enforcement=by_type("enforcement"),
-            ),
-            customs=np.stack(customs) if customs else np.zeros((0, n_runs)),
-            visa_fee_kusd=_runs(state["us.visa_fee_kusd"], n_runs),
-            power_permitting=_runs(state["us.power_permitting"], n_runs),
-            tighten_below_lag_months=_runs(state["us.tighten_below_lag_months"], n_runs),
-            domestic_subsidy=_runs(state["china.domestic_subsidy"], n_runs),
-            power_build=_runs(state["china.power_build"], n_runs),
-            compute_network_date=_runs(state["china.compute_network_date"], n_runs),
-            compute_network_share=_runs(state["china.compute_network_share"], n_runs),
-            block_when_domestic_share=_runs(state["china.block_when_domestic_share"], n_runs),
+        cap = by_type("us.export.{chip}.cap_units")
+        export = ExportView(
+            allowed=by_type("us.export.{chip}.allowed") > 0.5,
+            cap=np.where(np.isnan(cap), np.inf, cap),
+            fee=by_type("us.export.{chip}.fee"),
+            enforcement=by_type("us.export.{chip}.enforcement"),
         )
+        customs = by_type("china.customs.{chip}")
+        levers: dict[str, dict[str, Any]] = {"us": {"export": export}, "china": {"customs": customs}}
+        for path, value in state.items():
+            nation, _, field = path.partition(".")
+            if "." not in field:  # a scalar lever; the chip-keyed mappings are read above
+                levers[nation][field] = _runs(value, n_runs)
+        return cls(us=overlay(USPolicy(), levers["us"]), china=overlay(ChinaPolicy(), levers["china"]))
+
+    @property
+    def export(self) -> ExportView:
+        """US export rules by Nvidia type."""
+        return self.us.export
+
+    @property
+    def customs(self) -> np.ndarray:
+        """Share of legal imports China's customs stop, by Nvidia type [0-1], (n_nvidia, R)."""
+        return self.china.customs
 
     def with_export(self, export: ExportView) -> PolicyView:
         """This view with other export rules (a reactive US tightening)."""
-        return replace(self, export=export)
+        return replace(self, us=self.us.model_copy(update={"export": export}))
 
     def with_customs(self, customs: np.ndarray) -> PolicyView:
         """This view with other customs blocks (a reactive Chinese block)."""
-        return replace(self, customs=customs)
+        return replace(self, china=self.china.model_copy(update={"customs": customs}))

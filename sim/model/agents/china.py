@@ -29,7 +29,7 @@ class China(Nation):
     def react(self, policy: PolicyView) -> PolicyView:
         """Block every Nvidia type at customs in runs where domestic chips reached the threshold."""
         m = self.model
-        threshold = policy.block_when_domestic_share
+        threshold = policy.china.block_when_domestic_share
         if np.all(np.isnan(threshold)) or m.t == 0:
             return policy
         domestic = m.last["china_domestic_chips_h100e"]
@@ -41,7 +41,7 @@ class China(Nation):
 
     def grid_multiplier(self) -> np.ndarray:
         """The state's power build-out scales China's connection rate (S10, S11)."""
-        return self.policy.power_build
+        return self.policy.china.power_build
 
     @property
     def algo_offset_log10(self) -> Any:
@@ -50,7 +50,7 @@ class China(Nation):
 
     def chip_subsidy(self) -> np.ndarray:
         """The state pays a share of a domestic chip's power cost (P7), (K, R)."""
-        return self.model.chips.is_huawei[:, None] * self.policy.domestic_subsidy
+        return self.model.chips.is_huawei[:, None] * self.policy.china.domestic_subsidy
 
     def pooled_compute(self, lab: Lab) -> Any:
         """Compute China's national network lends a lab this month [H100e] (S26).
@@ -58,13 +58,13 @@ class China(Nation):
         Idle regional capacity x the usable share x a ramp, lent pro rata to deployed compute.
         """
         m = self.model
-        when = self.policy.compute_network_date
+        when = self.policy.china.compute_network_date
         if np.all(np.isnan(when)):
             return 0.0
         ramp = np.nan_to_num(
             np.clip((m.month - when + 1) / 12.0, 0.0, 1.0)
         )  # assumption: a one-year ramp
-        pool = self.world.idle_regional_h100e * self.policy.compute_network_share * ramp
+        pool = self.world.idle_regional_h100e * self.policy.china.compute_network_share * ramp
         total = m.last["china_deployed"]
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(total > 0, pool * lab.deployed / total, 0.0)

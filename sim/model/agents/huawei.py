@@ -79,7 +79,7 @@ class Huawei(ChipMaker):
 
     def price(self) -> np.ndarray:
         """What a Chinese lab pays, net of the state's subsidy [thousand USD/chip], (R,)."""
-        subsidy = self.home.policy.domestic_subsidy
+        subsidy = self.home.policy.china.domestic_subsidy
         return self.model.chips.price_kusd[self.chip] * self.price_multiplier * (1.0 - subsidy)
 
     def quote(self, buyer: Nation) -> tuple[np.ndarray, np.ndarray]:

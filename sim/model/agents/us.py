@@ -33,7 +33,7 @@ class US(Nation):
     def react(self, policy: PolicyView) -> PolicyView:
         """Tighten every export rule in runs where the lag fell below the threshold."""
         m = self.model
-        threshold = policy.tighten_below_lag_months
+        threshold = policy.us.tighten_below_lag_months
         if np.all(np.isnan(threshold)) or m.t == 0:
             return policy
         self.tripped = self.tripped | (m.lag_now() < threshold)
@@ -52,15 +52,15 @@ class US(Nation):
 
     def grid_multiplier(self) -> np.ndarray:
         """Permitting reform scales the US connection rate (S27)."""
-        return self.policy.power_permitting
+        return self.policy.us.power_permitting
 
     def visa_cost_musd(self) -> Any:
         """The visa fee on the foreign share of hires, spread over a visa term [million USD/month]."""
-        return self.policy.visa_fee_kusd * 1e-3 * self.world.foreign_share / VISA_MONTHS
+        return self.policy.us.visa_fee_kusd * 1e-3 * self.world.foreign_share / VISA_MONTHS
 
     def pull(self) -> tuple[Any, Any]:
         """US pay premium and the expected visa fee of a hire."""
         return (
             self.model.world.migration.pay_gap_log,
-            self.policy.visa_fee_kusd * self.world.foreign_share,
+            self.policy.us.visa_fee_kusd * self.world.foreign_share,
         )
