@@ -12,9 +12,10 @@ out. Blocks not given here (the chip catalogue, science, behaviour, migration, N
 Huawei's remaining fields) take the default world (`sim/data/world.yaml`), which calibration never
 rewrites (it writes calibrated.yaml).
 
-The scenario is built with `sim.scenario.scenario_from_dict` and ``world: {replace: [labs]}``, so
-its two labs replace the default table (eleven labs) instead of merging into it; every other block
-merges over the default world.
+The scenario is built with `sim.scenario.scenario_from_dict` and
+``world: {replace: [labs, chips]}``, so its two labs and its chip catalogue (the default world's
+five chips at the time of writing) replace the default tables instead of merging into them: a chip
+added to the data file does not change this world. Every other block merges over the default world.
 """
 
 from __future__ import annotations
@@ -26,7 +27,54 @@ from sim.scenario import Scenario, scenario_from_dict
 
 #: Test fixtures, not estimates (see the module docstring).
 WORLD: dict[str, Any] = {
-    "replace": ["labs"],
+    "replace": ["labs", "chips"],
+    "chips": {
+        "h20": {
+            "maker": "nvidia",
+            "h100e": 0.15,
+            "inference_h100e": 0.6,
+            "kw_all_in": 0.6,
+            "price_kusd": 12.0,
+            "die_units": 1.0,
+            "china_only": True,
+        },
+        "h200": {
+            "maker": "nvidia",
+            "h100e": 1.0,
+            "inference_h100e": 1.3,
+            "kw_all_in": 1.5,
+            "price_kusd": 32.0,
+            "die_units": 1.0,
+            "china_only": False,
+        },
+        "b30a": {
+            "maker": "nvidia",
+            "h100e": 1.1,
+            "inference_h100e": 1.2,
+            "kw_all_in": 1.1,
+            "price_kusd": 22.5,
+            "die_units": 1.0,
+            "china_only": True,
+        },
+        "blackwell": {
+            "maker": "nvidia",
+            "h100e": 2.3,
+            "inference_h100e": 2.5,
+            "kw_all_in": 2.1,
+            "price_kusd": 45.0,
+            "die_units": 2.0,
+            "china_only": False,
+        },
+        "ascend": {
+            "maker": "huawei",
+            "h100e": 0.8,
+            "inference_h100e": 0.6,
+            "kw_all_in": 1.7,
+            "price_kusd": 25.0,
+            "die_units": 2.0,
+            "china_only": False,
+        },
+    },
     "labs": {
         "us_lab": {
             "nation": "us",
