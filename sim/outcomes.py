@@ -93,7 +93,7 @@ def _chip_imports(chip: str) -> Callable[[Any], np.ndarray]:
 
 
 def _share(model: Any) -> np.ndarray:
-    us_c, cn_c = model.last["us_installed"], model.last["china_installed"]
+    us_c, cn_c = model.us.totals.installed_h100e, model.china.totals.installed_h100e
     return cn_c / np.maximum(us_c + cn_c, 1e-9)
 
 
@@ -114,7 +114,7 @@ REGISTRY: tuple[Outcome, ...] = (
             record=_share, monthly=True),
     Outcome("china_chip_imports_h100e", "flow", _H100E_Y, _H100E_M, "China's chip imports",
             meaning="Nvidia chips reaching Chinese labs, legal + smuggled", short="CN imports",
-            record=lambda m: m.last["china_chip_imports_h100e"]),
+            record=lambda m: m.china.imports_h100e),
     Outcome("china_chip_imports_legal_h100e", "flow", _H100E_Y, _H100E_M, "China's legal imports",
             meaning="Nvidia chips reaching Chinese labs under licence, net of customs",
             record=lambda m: m.nvidia.imports_legal, monthly=True),
@@ -123,23 +123,23 @@ REGISTRY: tuple[Outcome, ...] = (
             record=lambda m: m.nvidia.imports_smuggled, monthly=True),
     Outcome("china_domestic_chips_h100e", "flow", _H100E_Y, _H100E_M, "China's domestic chips",
             meaning="Huawei chips bought by Chinese labs", short="CN domestic",
-            record=lambda m: m.last["china_domestic_chips_h100e"], monthly=True),
+            record=lambda m: m.china.domestic_h100e, monthly=True),
     Outcome("us_ai_power_gw", "stock", "GW", "GW", "US AI power",
             meaning="AI data-centre power contracted and energised by US labs", short="US power",
-            record=lambda m: m.last["us_power"], monthly=True),
+            record=lambda m: m.us.totals.power_gw, monthly=True),
     Outcome("china_ai_power_gw", "stock", "GW", "GW", "China AI power",
             meaning="AI data-centre power contracted and energised by Chinese labs", short="CN power",
-            record=lambda m: m.last["china_power"], monthly=True),
+            record=lambda m: m.china.totals.power_gw, monthly=True),
     Outcome("us_frontier_capability", "stock", "log10 FLOP", "log10 effective FLOP", "US frontier",
             meaning="log10 of the best US model's effective training FLOP",
-            record=lambda m: m.last["us_frontier"], monthly=True),
+            record=lambda m: m.us.totals.frontier, monthly=True),
     Outcome("china_frontier_capability", "stock", "log10 FLOP", "log10 effective FLOP",
             "China frontier", meaning="log10 of the best Chinese model's effective training FLOP",
-            record=lambda m: m.last["china_frontier"], monthly=True),
+            record=lambda m: m.china.totals.frontier, monthly=True),
     Outcome("us_compute_h100e", "stock", "H100e", "H100e", "US installed compute",
-            meaning="chips installed at US labs", record=lambda m: m.last["us_installed"]),
+            meaning="chips installed at US labs", record=lambda m: m.us.totals.installed_h100e),
     Outcome("china_compute_h100e", "stock", "H100e", "H100e", "China installed compute",
-            meaning="chips installed at Chinese labs", record=lambda m: m.last["china_installed"]),
+            meaning="chips installed at Chinese labs", record=lambda m: m.china.totals.installed_h100e),
     Outcome("china_domestic_output_chips", "flow", "chips/year", "chips/month", "Huawei chips made",
             meaning="Ascend chips Huawei makes (S3)", record=lambda m: m.huawei.made),
     Outcome("china_h20_imports_units", "flow", "chips/year", "chips/month", "China's H20 imports",

@@ -34,7 +34,7 @@ from mesa.agent import AgentSet
 
 from sim.errors import ModelError
 from sim.model import rules
-from sim.model.agents import US, China, Huawei, Lab, Nation, Nvidia
+from sim.model.agents import US, China, Huawei, Lab, Nation, NationTotals, Nvidia
 from sim.model.sampling import normals, sample_uncertainties
 from sim.model.views import ChipTable, PolicyView, overlay
 from sim.outcomes import RECORDED
@@ -94,7 +94,10 @@ class RaceModel(mesa.Model):
         self.policy: PolicyView | None = None
 
         self.history: dict[str, list[np.ndarray]] = {name: [] for name in SERIES}
-        self.last: dict[str, Any] = {}
+        #: the best capability of any lab, and of any open-weight lab's algorithms, at the end of
+        #: last month [log10 effective FLOP], [log10] (R,); written by `_aggregate`
+        self.leader_capability = np.zeros(self.n_runs)
+        self.open_algo = np.zeros(self.n_runs)
         self._memo: dict[tuple, Any] = {}
         self._memo_month = -1
 
@@ -214,19 +217,19 @@ class RaceModel(mesa.Model):
     def _aggregate(self) -> None:
         """Aggregates the next month's decisions read (written once, after all agents acted)."""
         chips = self.chips
-        last: dict[str, Any] = {}
-        for nation, agent in self.nations.items():
-            labs = agent.labs
-            last[f"{nation}_frontier"] = np.max([lab.capability for lab in labs], axis=0)
-            last[f"{nation}_installed"] = sum(rules.total(lab.units * chips.h100e) for lab in labs)
-            last[f"{nation}_deployed"] = sum(lab.deployed for lab in labs)
-            last[f"{nation}_power"] = sum(lab.power_gw for lab in labs)
-        last["leader_capability"] = np.maximum(last["us_frontier"], last["china_frontier"])
+        for nation in self.nations.values():
+            labs = nation.labs
+            nation.totals = NationTotals(
+                frontier=np.max([lab.capability for lab in labs], axis=0),
+                installed_h100e=sum(rules.total(lab.units * chips.h100e) for lab in labs),
+                deployed_h100e=sum(lab.deployed for lab in labs),
+                power_gw=sum(lab.power_gw for lab in labs),
+            )
+        self.leader_capability = np.maximum(self.us.totals.frontier, self.china.totals.frontier)
         open_labs = [lab.algo for lab in self.labs if lab.open_weights]
-        last["open_algo"] = np.max(open_labs, axis=0) if open_labs else np.full(self.n_runs, -np.inf)
-        last["china_chip_imports_h100e"] = self.nvidia.imports_legal + self.nvidia.imports_smuggled
-        last["china_domestic_chips_h100e"] = self.huawei.sold_h100e
-        self.last = last
+        self.open_algo = np.max(open_labs, axis=0) if open_labs else np.full(self.n_runs, -np.inf)
+        self.china.imports_h100e = self.nvidia.imports_legal + self.nvidia.imports_smuggled
+        self.china.domestic_h100e = self.huawei.sold_h100e
 
     def _record(self) -> None:
         """Append this month's value of every recorded outcome (`sim.outcomes.RECORDED`)."""

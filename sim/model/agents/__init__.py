@@ -17,7 +17,7 @@ from sim.model.agents.china import China
 from sim.model.agents.huawei import Huawei
 from sim.model.agents.lab import Lab
 from sim.model.agents.maker import ChipMaker
-from sim.model.agents.nation import GRID_SHOCK_SD, VISA_MONTHS, Nation
+from sim.model.agents.nation import GRID_SHOCK_SD, VISA_MONTHS, Nation, NationTotals
 from sim.model.agents.nvidia import Nvidia
 from sim.model.agents.us import REACTIVE_ENFORCEMENT, US
 
@@ -31,5 +31,6 @@ __all__ = [
     "Huawei",
     "Lab",
     "Nation",
+    "NationTotals",
     "Nvidia",
 ]

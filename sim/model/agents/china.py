@@ -25,6 +25,9 @@ class China(Nation):
 
     def __init__(self, model: RaceModel):
         super().__init__(model, model.world.china)
+        # what reached China's labs last month, written by the model with the totals [H100e/month]
+        self.imports_h100e = np.zeros(model.n_runs)
+        self.domestic_h100e = np.zeros(model.n_runs)
 
     def react(self, policy: PolicyView) -> PolicyView:
         """Block every Nvidia type at customs in runs where domestic chips reached the threshold."""
@@ -32,8 +35,8 @@ class China(Nation):
         threshold = policy.china.block_when_domestic_share
         if np.all(np.isnan(threshold)) or m.t == 0:
             return policy
-        domestic = m.last["china_domestic_chips_h100e"]
-        total = domestic + m.last["china_chip_imports_h100e"]
+        domestic = self.domestic_h100e
+        total = domestic + self.imports_h100e
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(total > 0, domestic / total, 0.0)
         self.tripped = self.tripped | (share >= threshold)
@@ -65,6 +68,6 @@ class China(Nation):
             np.clip((m.month - when + 1) / 12.0, 0.0, 1.0)
         )  # assumption: a one-year ramp
         pool = self.world.idle_regional_h100e * self.policy.china.compute_network_share * ramp
-        total = m.last["china_deployed"]
+        total = self.totals.deployed_h100e
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(total > 0, pool * lab.deployed / total, 0.0)

@@ -183,7 +183,7 @@ class Lab(mesa.Agent):
         self.chip_spend = paid
 
         self.deployed = self.deployable() + self.home.pooled_compute(self)
-        gap_leader = m.last["leader_capability"] - self.capability
+        gap_leader = m.leader_capability - self.capability
         share = rules.frontier_share(s.frontier_share, s.catch_up_push, gap_leader)
         flop = rules.monthly_flop(self.deployed, share, s.flop_per_h100e_s, s.utilisation)
         self.run_flop = rules.run_flop_update(self.run_flop, flop, s.run_months)
@@ -198,7 +198,7 @@ class Lab(mesa.Agent):
             s.algo_shock_sd * m.shock(f"algo.{self.key}"),
         )
         distilled = rules.catch_up(gap_leader, s.distill_rate)
-        spill = rules.catch_up(m.last["open_algo"] - self.algo, s.open_spill_rate)
+        spill = rules.catch_up(m.open_algo - self.algo, s.open_spill_rate)
         self.algo = self.algo + own + distilled + spill
         self.capability = np.maximum(self.capability, rules.capability(self.run_flop, self.algo))
 

@@ -7,6 +7,7 @@ researchers to it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -27,6 +28,23 @@ GRID_SHOCK_SD = 0.15
 VISA_MONTHS = 36
 
 
+@dataclass(frozen=True)
+class NationTotals:
+    """A nation's labs summed at the end of a month (written once, phase 8; read the next month).
+
+    Attributes:
+        frontier: best capability of its labs [log10 effective FLOP], (R,).
+        installed_h100e: chips installed [H100e], (R,).
+        deployed_h100e: chips with power, plus pooled compute [H100e], (R,).
+        power_gw: power contracted and energised [GW], (R,).
+    """
+
+    frontier: np.ndarray
+    installed_h100e: np.ndarray
+    deployed_h100e: np.ndarray
+    power_gw: np.ndarray
+
+
 class Nation(mesa.Agent):
     """A nation: policy in force, grid power, talent pool.
 
@@ -34,7 +52,8 @@ class Nation(mesa.Agent):
     AI power is shared among its labs' requests; how many researchers leave.
 
     Attributes:
-        key: "us" or "china" (names its random streams and its aggregates in `model.last`).
+        key: "us" or "china" (names its random streams).
+        totals: its labs summed at the end of last month (`NationTotals`).
         world: the nation's parameters (`world.us` or `world.china`, draws overlaid).
         other: the other nation (set by the model).
         labs: the nation's labs, in scenario order (set by the model).
@@ -57,6 +76,7 @@ class Nation(mesa.Agent):
         self.hire_fill = np.ones(r)
         self.retention = np.ones(r)  # share of employed researchers the pool still holds
         self.tripped = np.zeros(r, bool)  # a reactive rule has fired in this run
+        self.totals: NationTotals | None = None  # set by the model at the end of each month
         self.outflow = np.zeros(r)
         self.build_gw = np.zeros(r)
         #: chip types the nation's labs may buy [bool], (K,)
@@ -124,7 +144,7 @@ class Nation(mesa.Agent):
     def attractiveness(self) -> np.ndarray:
         """Attractiveness of the nation to a mobile researcher [log units], (R,)."""
         m = self.model
-        per_head = m.last[f"{self.key}_deployed"] / np.maximum(self.researchers, 1.0)
+        per_head = self.totals.deployed_h100e / np.maximum(self.researchers, 1.0)
         pay, visa = self.pull()
         return rules.attractiveness(per_head, pay, visa, m.world.migration.visa_cost_scale_kusd)
 
