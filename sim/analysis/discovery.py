@@ -295,14 +295,29 @@ def discover(
 
 
 def write_discovery(
-    found: Discovery, out: Path, plots: bool = True, command: str = "sim discover"
+    found: Discovery,
+    out: Path,
+    *,
+    figures: Callable[[Discovery, Path], object] | None = None,
+    command: str = "sim discover",
 ) -> Path:
     """Write a complete discovery folder atomically.
 
     Files: discovery.json (condition, base rate, boxes with coverage, density and limits),
     boxes.parquet (one row per box), limits.parquet (box x parameter), trajectory.parquet (every
     peeling step), runs.parquet (parameters, outcome, case of interest per run), scenario.yaml,
-    manifest.json and trajectory.png (the peeling trajectory; only when a box was found).
+    manifest.json and the figures (trajectory.png, the peeling trajectory, when a box was found).
+
+    Args:
+        found: the discovery.
+        out: the folder to create or replace (atomically).
+        figures: draws the folder's figures, ``figures(found, folder)``; the caller that wants
+            PNGs passes the viz layer's `draw_discovery_figures`. None writes the data files
+            only, so the analysis layer never imports the plotting layer.
+        command: the command line, recorded in manifest.json.
+
+    Returns:
+        The folder written.
     """
     import yaml
 
@@ -321,18 +336,7 @@ def write_discovery(
             encoding="utf-8",
         )
         write_json(tmp / "manifest.json", manifest(found.result, command))
-        if plots and found.boxes:
-            from sim.viz.analysis import trajectory_figure
-
-            chosen = found.trajectory[found.trajectory["selected"]]
-            fig = trajectory_figure(
-                found.trajectory,
-                chosen,
-                found.condition.text,
-                found.result.scenario.name,
-                found.result.runs,
-                found.result.seed,
-            )
-            fig.savefig(tmp / "trajectory.png", dpi=120)
+        if figures is not None:
+            figures(found, tmp)
 
     return atomic_folder(Path(out), fill)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -314,7 +315,8 @@ def write_sensitivity(
     result: SobolResult,
     evaluator: ModelEvaluator,
     out: Any,
-    plots: bool = True,
+    *,
+    figures: Callable[[SobolResult, ModelEvaluator, Path], object] | None = None,
     command: str = "sim sensitivity",
     wall_time_s: float = 0.0,
 ) -> Any:
@@ -322,10 +324,21 @@ def write_sensitivity(
 
     Files: sensitivity.json, sensitivity.parquet (indices, ranked), design.parquet (every design
     row: the parameter values, whether its shocks came from the B seed, the outcome),
-    scenario.yaml, manifest.json and sensitivity.png (bar chart).
-    """
-    from pathlib import Path
+    scenario.yaml, manifest.json and the figures (sensitivity.png, a bar chart).
 
+    Args:
+        result: the indices.
+        evaluator: the evaluator that produced them (scenario, outcome, seeds).
+        out: the folder to create or replace (atomically).
+        figures: draws the folder's figures, ``figures(result, evaluator, folder)``; the caller
+            that wants PNGs passes the viz layer's `draw_sensitivity_figures`. None writes the
+            data files only, so the analysis layer never imports the plotting layer.
+        command: the command line, recorded in manifest.json.
+        wall_time_s: time the design took [s], recorded in manifest.json.
+
+    Returns:
+        The folder written.
+    """
     import yaml
 
     from sim.run.results import atomic_folder, versions, write_json
@@ -368,10 +381,7 @@ def write_sensitivity(
                 "wall_time_s": round(wall_time_s, 3),
             },
         )
-        if plots:
-            from sim.viz.analysis import sobol_figure
-
-            fig = sobol_figure(table, evaluator.ref.key, sc.name, result.evaluations, evaluator.seed)
-            fig.savefig(tmp / "sensitivity.png", dpi=120)
+        if figures is not None:
+            figures(result, evaluator, tmp)
 
     return atomic_folder(Path(out), fill)

@@ -203,14 +203,29 @@ def sweep(
 
 
 def write_sweep(
-    result: SweepResult, out: Path, year_end: str, plots: bool = True, command: str = "sim sweep"
+    result: SweepResult,
+    out: Path,
+    *,
+    figures: Callable[[SweepResult, Path], object] | None = None,
+    command: str = "sim sweep",
 ) -> Path:
     """Write a complete sweep folder atomically.
 
     Files: sweep.json (per-point statistics), sweep.parquet (the same as a tidy table),
     parity.parquet (P(parity by year-end) per point), runs.parquet (every run of every point),
-    scenario.yaml (the scenario at the first point), manifest.json, and PNG plots drawn at
-    `year_end`: sweep.png (one lever) or heatmap.png (two levers).
+    scenario.yaml (the scenario at the first point), manifest.json, and the figures (sweep.png for
+    one lever, heatmap.png for two).
+
+    Args:
+        result: the sweep.
+        out: the folder to create or replace (atomically).
+        figures: draws the folder's figures, ``figures(result, folder)``; the caller that wants
+            PNGs passes the viz layer's `draw_sweep_figures` (with its year-end bound). None
+            writes the data files only, so the analysis layer never imports the plotting layer.
+        command: the command line, recorded in manifest.json.
+
+    Returns:
+        The folder written.
     """
     import yaml
 
@@ -229,30 +244,7 @@ def write_sweep(
         info["runs"] = sum(r.runs for r in result.results)
         info["points"] = len(result.points)
         write_json(tmp / "manifest.json", info)
-        if plots:
-            from sim.viz import analysis as pa
-
-            if len(result.axes) == 1:
-                fig = pa.sweep_figure(
-                    result.stats_table(),
-                    result.parity_table(),
-                    result.axes[0].path,
-                    year_end,
-                    result.scenario.name,
-                    result.runs,
-                    result.seed,
-                )
-                fig.savefig(tmp / "sweep.png", dpi=120)
-            else:
-                fig = pa.sweep_heatmaps(
-                    result.stats_table(),
-                    result.parity_table(),
-                    result.paths,
-                    year_end,
-                    result.scenario.name,
-                    result.runs,
-                    result.seed,
-                )
-                fig.savefig(tmp / "heatmap.png", dpi=120)
+        if figures is not None:
+            figures(result, tmp)
 
     return atomic_folder(Path(out), fill)

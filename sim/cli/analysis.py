@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 
 import click
@@ -65,6 +66,7 @@ def sweep(
     from sim.analysis.sweep import build_points, parse_axes, run_sweep, write_sweep
     from sim.run.results import default_out
     from sim.scenario import parse_set
+    from sim.viz.analysis import draw_sweep_figures
 
     axes = parse_axes(params, values, range_)
     points = build_points(scenario, axes, runs, seed, parse_set(sets))
@@ -81,7 +83,8 @@ def sweep(
             backend=engine,
         )
     target = Path(out) if out else default_out("sweep", sc.name)
-    write_sweep(result, target, year, plots=not no_plots, command=command_line("sweep"))
+    figures = None if no_plots else partial(draw_sweep_figures, year_end=year)
+    write_sweep(result, target, figures=figures, command=command_line("sweep"))
     console.print(sweep_table(result, year) if len(axes) == 1 else sweep_grid(result, year))
     if len(result.points) > 1 and not result.has_effect():
         err_console.print(
@@ -132,6 +135,7 @@ def sensitivity(
         write_sensitivity,
     )
     from sim.run.results import default_out
+    from sim.viz.analysis import draw_sensitivity_figures
 
     ref = parse_outcome_ref(outcome_ref)
     samples = DEFAULT_SAMPLES if samples is None else samples
@@ -151,7 +155,7 @@ def sensitivity(
         result,
         evaluator,
         target,
-        plots=not no_plots,
+        figures=None if no_plots else draw_sensitivity_figures,
         command=command_line("sensitivity"),
         wall_time_s=wall,
     )
@@ -209,6 +213,7 @@ def discover(
     from sim.analysis import discovery
     from sim.analysis.refs import check_in_horizon
     from sim.run.results import default_out
+    from sim.viz.analysis import draw_discovery_figures
 
     condition = discovery.parse_condition(where)
     runs = discovery.DEFAULT_RUNS if runs is None else runs
@@ -227,7 +232,8 @@ def discover(
             backend=engine,
         )
     target = Path(out) if out else default_out("discover", sc.name)
-    discovery.write_discovery(found, target, plots=not no_plots, command=command_line("discover"))
+    figures = None if no_plots else draw_discovery_figures
+    discovery.write_discovery(found, target, figures=figures, command=command_line("discover"))
     ref, seen = condition.ref, found.summary_dict()["outcome_range"]
     console.print(
         f"{sc.name}, {found.result.runs:,} runs, seed {found.result.seed}: {found.n_interest:,} runs "

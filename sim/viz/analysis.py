@@ -1,23 +1,93 @@
 """Plots of the policy-analysis commands: sweeps, Sobol indices, PRIM peeling trajectories.
 
-Like `sim.viz.run`, each function takes tables and returns a `matplotlib.figure.Figure` in the
-style of `sim.viz.style`: axes labelled with units (outcomes through the outcome registry), greys
-that read in greyscale, titles naming the scenario, the run count and the seed.
+Like `sim.viz.run`, each figure function takes tables and returns a `matplotlib.figure.Figure` in
+the style of `sim.viz.style`: axes labelled with units (outcomes through the outcome registry),
+greys that read in greyscale, titles naming the scenario, the run count and the seed.
+
+`draw_sweep_figures`, `draw_sensitivity_figures` and `draw_discovery_figures` are the figure
+writers a caller hands to `sim.analysis.sweep.write_sweep`, `sim.analysis.sensitivity
+.write_sensitivity` and `sim.analysis.discovery.write_discovery` (``figures=...``); the analysis
+layer never imports plotting itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from sim import outcomes as registry
-from sim.analysis.refs import parameter_label
+from sim.analysis.refs import default_year_end, parameter_label
 from sim.outcomes import HEADLINE
 from sim.viz import style
 from sim.viz.style import heading
+
+if TYPE_CHECKING:
+    from sim.analysis.discovery import Discovery
+    from sim.analysis.sensitivity import ModelEvaluator, SobolResult
+    from sim.analysis.sweep import SweepResult
+
+#: Resolution of the analysis PNGs [dots per inch].
+ANALYSIS_DPI = 120
+
+
+def draw_sweep_figures(result: SweepResult, folder: Path, year_end: str | None = None) -> list[Path]:
+    """Write the PNG of a sweep folder and return its path: sweep.png (one lever) or heatmap.png.
+
+    Args:
+        result: the sweep (`sim.analysis.sweep.SweepResult`).
+        folder: where to write it (the sweep folder being filled).
+        year_end: which year-end to draw, 'YYYY-12' [default: the scenario's default year-end];
+            bind it with ``functools.partial`` to hand this function to `write_sweep`.
+    """
+    year_end = year_end or default_year_end(result.scenario)
+    stats, parity = result.stats_table(), result.parity_table()
+    name, runs, seed = result.scenario.name, result.runs, result.seed
+    if len(result.axes) == 1:
+        fig = sweep_figure(stats, parity, result.axes[0].path, year_end, name, runs, seed)
+        file = "sweep.png"
+    else:
+        fig = sweep_heatmaps(stats, parity, result.paths, year_end, name, runs, seed)
+        file = "heatmap.png"
+    return [style.save(fig, Path(folder) / file, dpi=ANALYSIS_DPI)]
+
+
+def draw_sensitivity_figures(result: SobolResult, evaluator: ModelEvaluator, folder: Path) -> list[Path]:
+    """Write the PNG of a sensitivity folder, sensitivity.png (bar chart), and return its path.
+
+    Args:
+        result: the indices (`sim.analysis.sensitivity.SobolResult`).
+        evaluator: the evaluator that produced them: the outcome, the scenario and the seed of
+            the title (`sim.analysis.sensitivity.ModelEvaluator`).
+        folder: where to write it (the sensitivity folder being filled).
+    """
+    fig = sobol_figure(
+        result.table(), evaluator.ref.key, evaluator.scenario.name, result.evaluations, evaluator.seed
+    )
+    return [style.save(fig, Path(folder) / "sensitivity.png", dpi=ANALYSIS_DPI)]
+
+
+def draw_discovery_figures(found: Discovery, folder: Path) -> list[Path]:
+    """Write the PNG of a discovery folder, trajectory.png, and return its path.
+
+    PRIM's peeling trajectory exists only when a box was found; with no box nothing is drawn.
+
+    Args:
+        found: the discovery (`sim.analysis.discovery.Discovery`).
+        folder: where to write it (the discovery folder being filled).
+    """
+    if not found.boxes:
+        return []
+    chosen = found.trajectory[found.trajectory["selected"]]
+    result = found.result
+    fig = trajectory_figure(
+        found.trajectory, chosen, found.condition.text, result.scenario.name, result.runs, result.seed
+    )
+    return [style.save(fig, Path(folder) / "trajectory.png", dpi=ANALYSIS_DPI)]
 
 
 def sweep_figure(
