@@ -97,6 +97,15 @@ def _share(model: Any) -> np.ndarray:
     return cn_c / np.maximum(us_c + cn_c, 1e-9)
 
 
+def _ratio(model: Any) -> np.ndarray:
+    return model.us.totals.installed_h100e / np.maximum(model.china.totals.installed_h100e, 1e-9)
+
+
+def _best(nation: Any, attribute: str) -> np.ndarray:
+    """The largest value of a lab attribute among a nation's labs, (R,)."""
+    return np.max([getattr(lab, attribute) for lab in nation.labs], axis=0)
+
+
 _H100E_M, _H100E_Y = "H100e/month", "H100e/year"
 
 #: Every outcome, in the order of the summary, the per-run table and the monthly series. The first
@@ -140,6 +149,24 @@ REGISTRY: tuple[Outcome, ...] = (
             meaning="chips installed at US labs", record=lambda m: m.us.totals.installed_h100e),
     Outcome("china_compute_h100e", "stock", "H100e", "H100e", "China installed compute",
             meaning="chips installed at Chinese labs", record=lambda m: m.china.totals.installed_h100e),
+    Outcome("us_china_compute_ratio", "stock", "×", "×", "US ÷ China installed compute",
+            meaning="US installed H100e ÷ China's", record=_ratio),
+    Outcome("us_largest_run_flop", "stock", "FLOP", "FLOP", "Largest US training run",
+            meaning="physical compute of the largest US training run (P22)",
+            record=lambda m: _best(m.us, "run_flop"), monthly=True),
+    Outcome("china_largest_run_flop", "stock", "FLOP", "FLOP", "Largest Chinese training run",
+            meaning="physical compute of the largest Chinese training run (P26)",
+            record=lambda m: _best(m.china, "run_flop"), monthly=True),
+    Outcome("us_algorithmic_efficiency", "stock", "×", "×", "US algorithmic efficiency",
+            meaning="best US algorithmic multiplier, relative to the US frontier at the start (P23)",
+            record=lambda m: np.power(10.0, _best(m.us, "algo_effective")), monthly=True),
+    Outcome("china_algorithmic_efficiency", "stock", "×", "×", "China algorithmic efficiency",
+            meaning="best Chinese algorithmic multiplier, distillation uplift included, relative to "
+                    "the US frontier at the start",
+            record=lambda m: np.power(10.0, _best(m.china, "algo_effective")), monthly=True),
+    Outcome("china_ascend_unsold_chips", "stock", "chips", "chips", "Huawei's unsold stock",
+            meaning="Ascend chips made and not sold, at the month's end",
+            record=lambda m: m.huawei.inventory),
     Outcome("china_domestic_output_chips", "flow", "chips/year", "chips/month", "Huawei chips made",
             meaning="Ascend chips Huawei makes (S3)", record=lambda m: m.huawei.made),
     Outcome("china_h20_imports_units", "flow", "chips/year", "chips/month", "China's H20 imports",

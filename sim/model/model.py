@@ -91,7 +91,12 @@ class RaceModel(mesa.Model):
         self.chips = ChipTable.build(self.world.chips, self.n_runs)
         self._policy_by_month = self._policy_schedule()
         #: the scheduled policy of the current month, before reactive rules (set in phase 1)
-        self.policy: PolicyView | None = None
+        self.policy = PolicyView.read(self.policy_at(self.start), self.chips.nvidia_types, self.n_runs)
+        #: throughput of a chip made this month relative to the table's, by type [-], (K, R)
+        self.perf = self.chips.perf(self.t_since_2025)
+        #: frontier capability of each nation and the best open-weight algorithms at the end of
+        #: every month so far (row 0: the start) [log10], (months + 1, R); for imitation delays
+        self.paths = {key: np.zeros((self.n_months + 1, self.n_runs)) for key in ("us", "china", "open")}
 
         self.history: dict[str, list[np.ndarray]] = {name: [] for name in SERIES}
         #: the best capability of any lab, and of any open-weight lab's algorithms, at the end of
@@ -117,7 +122,10 @@ class RaceModel(mesa.Model):
         self._nation_set = AgentSet(list(self.nations.values()), random=self.random)
         self._maker_set = AgentSet(list(self.makers.values()), random=self.random)
         self._lab_set = AgentSet(self.labs, random=self.random)
+        self._start_capabilities()
+        self._stepping = False
         self._aggregate()
+        self._stepping = True
 
     # ------------------------------------------------------------------ policy
     def _policy_schedule(self) -> list[dict[str, Any]]:
@@ -189,11 +197,36 @@ class RaceModel(mesa.Model):
         slope = self.world.science.us_frontier_growth_before_start / 12.0
         return rules.lag_at_end(us, cn, slope)
 
+    def delayed_frontier(self, nation: Nation, months: Any) -> np.ndarray:
+        """A nation's frontier capability `months` ago [log10 effective FLOP], (R,).
+
+        Before the start the path is extended back at the US frontier's pre-start growth.
+        """
+        slope = self.world.science.us_frontier_growth_before_start / 12.0
+        return self.memo(("delayed", nation.key), lambda: self._delayed(nation.key, months, slope))
+
+    def delayed_open_algo(self, months: Any) -> np.ndarray:
+        """The best open-weight lab's algorithmic efficiency `months` ago [log10], (R,).
+
+        Before the start it is extended back at the reference rate of algorithmic progress.
+        """
+        slope = self.world.science.algo_rate
+        return self.memo(("delayed", "open"), lambda: self._delayed("open", months, slope))
+
+    def _delayed(self, key: str, months: Any, slope_per_month: Any) -> np.ndarray:
+        path = self.paths[key]
+        back = np.broadcast_to(np.rint(np.asarray(months, dtype=float)), (self.n_runs,))
+        row = self.t - back
+        runs = np.arange(self.n_runs)
+        value = path[np.clip(row, 0, None).astype(int), runs]
+        return np.where(row < 0, path[0] + np.asarray(slope_per_month) * row, value)
+
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
         """Advance every run by one month (phases 1-8 of the module docstring)."""
         nations, makers, labs = self._nation_set, self._maker_set, self._lab_set
         self.policy = PolicyView.read(self.policy_at(self.month), self.chips.nvidia_types, self.n_runs)
+        self.perf = self.chips.perf(self.t_since_2025)
         nations.do("apply_policy")  # 1
         makers.do("produce")  # 2
         nations.do("build")
@@ -214,20 +247,41 @@ class RaceModel(mesa.Model):
             self.step()
         return self.series()
 
+    def _start_capabilities(self) -> None:
+        """Each lab's capability at the start, its distillation uplift capped by its teacher.
+
+        The teacher is the other nation's best lab before any uplift, as it was
+        `imitation_delay_months` before the start (its path extended back at the US frontier's
+        pre-start growth).
+        """
+        s = self.world.science
+        before = {
+            key: np.max([lab.capability for lab in nation.labs], axis=0)
+            - s.us_frontier_growth_before_start
+            / 12.0
+            * np.rint(np.asarray(s.imitation_delay_months, float))
+            for key, nation in self.nations.items()
+        }
+        for lab in self.labs:
+            lab.start_capability(before[lab.home.other.key])
+
     def _aggregate(self) -> None:
         """Aggregates the next month's decisions read (written once, after all agents acted)."""
-        chips = self.chips
         for nation in self.nations.values():
             labs = nation.labs
             nation.totals = NationTotals(
                 frontier=np.max([lab.capability for lab in labs], axis=0),
-                installed_h100e=sum(rules.total(lab.units * chips.h100e) for lab in labs),
+                installed_h100e=sum(rules.total(lab.train_h100e) for lab in labs),
                 deployed_h100e=sum(lab.deployed for lab in labs),
                 power_gw=sum(lab.power_gw for lab in labs),
             )
         self.leader_capability = np.maximum(self.us.totals.frontier, self.china.totals.frontier)
         open_labs = [lab.algo for lab in self.labs if lab.open_weights]
         self.open_algo = np.max(open_labs, axis=0) if open_labs else np.full(self.n_runs, -np.inf)
+        row = self.t + 1 if self._stepping else 0
+        self.paths["us"][row] = self.us.totals.frontier
+        self.paths["china"][row] = self.china.totals.frontier
+        self.paths["open"][row] = self.open_algo
         self.china.imports_h100e = self.nvidia.imports_legal + self.nvidia.imports_smuggled
         self.china.domestic_h100e = self.huawei.sold_h100e
 

@@ -62,6 +62,7 @@ class ChipTable:
         kw_all_in: facility power per chip [kW/chip], (K, R).
         price_kusd: list price [thousand USD/chip], (K, R).
         die_units: maker capacity one chip uses [die units/chip], (K, R).
+        perf_growth: growth of the throughput of new chips of the type [fraction/year], (K, R).
         nvidia: row indices of Nvidia's types, in catalogue order.
         huawei: row indices of Huawei's types, in catalogue order.
         is_nvidia: whether each type is Nvidia's [bool], (K,).
@@ -75,6 +76,7 @@ class ChipTable:
     kw_all_in: np.ndarray
     price_kusd: np.ndarray
     die_units: np.ndarray
+    perf_growth: np.ndarray
     nvidia: np.ndarray
     huawei: np.ndarray
     is_nvidia: np.ndarray
@@ -101,12 +103,17 @@ class ChipTable:
             kw_all_in=table("kw_all_in"),
             price_kusd=table("price_kusd"),
             die_units=table("die_units"),
+            perf_growth=table("perf_growth"),
             nvidia=np.flatnonzero(is_nvidia),
             huawei=np.flatnonzero(is_huawei),
             is_nvidia=is_nvidia,
             is_huawei=is_huawei.astype(float),
             us_buys=is_nvidia & ~np.array([s.china_only for s in specs]),
         )
+
+    def perf(self, months_since_2025: float) -> np.ndarray:
+        """Throughput of a chip made at this month relative to the table's [-], (K, R)."""
+        return np.power(1.0 + self.perf_growth, months_since_2025 / 12.0)
 
     @property
     def n_types(self) -> int:

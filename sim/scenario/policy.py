@@ -80,6 +80,13 @@ class USPolicy(Strict):
     power_permitting: Positive = quantity(
         1.0, unit="-", description="Multiplier on the US AI power connection rate", source="S27", le=5.0
     )
+    distillation_access: Probability = quantity(
+        1.0,
+        unit="0-1",
+        description="Access Chinese labs have to US frontier models for distillation (API use, "
+        "outputs); 0 = US labs and rules shut it off",
+        source="S14",
+    )
     tighten_below_lag_months: float | None = quantity(
         None,
         unit="months",
@@ -102,6 +109,13 @@ class ChinaPolicy(Strict):
         unit="fraction",
         description="Share of a domestic chip's price and power the state pays",
         source="P7: up to 50% of power bills",
+    )
+    domestic_mandate: Probability = quantity(
+        0.0,
+        unit="fraction",
+        description="Share of Chinese labs' chip money that must buy domestic chips (state-funded "
+        "data centres barred from foreign chips)",
+        source="P37",
     )
     power_build: Positive = quantity(
         1.0,

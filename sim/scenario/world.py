@@ -53,6 +53,14 @@ class ChipSpec(Strict):
         description="A part made for the Chinese market under the export rules (H20, B30A): "
         "US labs do not buy it",
     )
+    perf_growth: NonNegative = quantity(
+        0.0,
+        unit="fraction/year",
+        description="Growth of the training and serving throughput of chips of this type made "
+        "each year (newer generations sold under the same name; 0 for a part frozen by the "
+        "export rules); chips already installed keep their throughput",
+        le=2.0,
+    )
 
 
 class NvidiaWorld(Strict):
@@ -103,6 +111,12 @@ class HuaweiWorld(Strict):
     hbm_domestic_start: YearMonth = _default(
         "huawei.hbm_domestic_start", "YYYY-MM", "Huawei's own HBM arrives"
     )
+    inventory_months: NonNegative = _default(
+        "huawei.inventory_months",
+        "months",
+        "Stock of finished chips Huawei aims to hold, in months of expected orders; output above "
+        "orders plus this stock is not made",
+    )
     hbm_domestic_per_month: NonNegative = _default(
         "huawei.hbm_domestic_per_month",
         "chips/month",
@@ -122,10 +136,28 @@ class NationWorld(Strict):
     construction_months: Positive = quantity(
         unit="months",
         description="Months to build a data-centre project once queued; a month finishes at most "
-        "1/this of a lab's queue",
+        "1/this of a lab's queue, and labs keep this many months of chip purchases' power queued",
     )
     power_capex_busd_per_gw: Positive = quantity(
-        unit="billion USD/GW", description="Facility capex, chips excluded"
+        unit="billion USD/GW",
+        description="Facility capex, chips excluded; labs pay it as a lease over "
+        "world.science.facility_life_months",
+    )
+    frontier_share: Probability = quantity(
+        unit="fraction",
+        description="Share of a lab's deployed compute on its frontier run when level with the "
+        "leader (how concentrated the nation's clusters are)",
+    )
+    frontier_share_max: Probability = quantity(
+        unit="fraction",
+        description="Largest share of a lab's deployed compute one run can use (the size of the "
+        "largest interconnected cluster)",
+    )
+    state_finance_busd_per_year: NonNegative = quantity(
+        0.0,
+        unit="billion USD/year",
+        description="State money that tops up the nation's labs' chip orders when their own "
+        "budget falls short of the chips they can get (S12)",
     )
     researchers: Positive = quantity(
         unit="head", description="Top-tier AI researchers working in the nation"
@@ -208,18 +240,29 @@ class Science(Strict):
     utilisation: Probability = _default(
         "science.utilisation", "fraction", "Model FLOP utilisation of a training run"
     )
-    run_months: Positive = _default(
-        "science.run_months", "months", "Effective length of a frontier training run"
+    run_months_min: Positive = _default(
+        "science.run_months_min", "months", "Shortest frontier training run a lab plans"
     )
-    frontier_share: Probability = _default(
-        "science.frontier_share",
-        "fraction",
-        "Share of deployed compute a lab puts on its frontier run when level with the leader",
+    run_months_max: Positive = _default(
+        "science.run_months_max",
+        "months",
+        "Longest frontier training run a lab plans (a longer run is overtaken by a later, bigger one)",
+    )
+    concentration_rate: Probability = _default(
+        "science.concentration_rate",
+        "1/month",
+        "Share of the gap to its target frontier share a lab closes each month (the target rises "
+        "with the share of its chip money that finds no chips or power)",
     )
     catch_up_push: NonNegative = _default(
         "science.catch_up_push",
         "1/log10",
         "Extra frontier share per log10 of capability behind the leader",
+    )
+    facility_life_months: Positive = _default(
+        "science.facility_life_months",
+        "months",
+        "Life over which a data centre's capex is paid (lease or depreciation)",
     )
     chip_life_months: Positive = _default(
         "science.chip_life_months", "months", "Mean service life of an accelerator"
@@ -244,22 +287,49 @@ class Science(Strict):
         "-",
         "Month-to-month noise of algorithmic progress, as a share of the mean step",
     )
-    distill_rate: NonNegative = _default(
+    algo_returns: NonNegative = _default(
+        "science.algo_returns",
+        "1/log10",
+        "Diminishing returns of algorithmic research: each log10 of efficiency already gained "
+        "divides the next month's progress by 10^this",
+    )
+    distill_uplift_log10: NonNegative = _default(
+        "science.distill_uplift_log10",
+        "log10",
+        "Effective-compute multiplier a lab gains by distilling a stronger lab's models, with "
+        "full access; it never lifts the student above the teacher's level of "
+        "distill_delay_months ago",
+        le=3.0,
+    )
+    distill_rate: Probability = _default(
         "science.distill_rate",
         "1/month",
-        "Share of the capability gap to the global leader a lab behind closes each month by "
-        "distillation",
+        "Share of the gap between a lab's distillation uplift and what its access allows that "
+        "closes each month",
     )
-    open_spill_rate: NonNegative = _default(
+    imitation_delay_months: NonNegative = _default(
+        "science.imitation_delay_months",
+        "months",
+        "Months between a model's release and its imitation (distillation, open-weight spill-over)",
+        le=36.0,
+    )
+    distill_compute_share: Probability = _default(
+        "science.distill_compute_share",
+        "fraction",
+        "Share of its experiment compute a lab spends generating and training on a teacher's "
+        "outputs, at full access",
+    )
+    open_spill_rate: Probability = _default(
         "science.open_spill_rate",
         "1/month",
-        "Share of the efficiency gap to the best open-weight model closed each month",
+        "Share of the algorithmic-efficiency gap to the best open-weight lab (as it was "
+        "imitation_delay_months ago) closed each month",
     )
     china_algo_offset_log10: float = _default(
         "science.china_algo_offset_log10",
         "log10",
-        "Effective-compute multiplier of Chinese labs at the start relative to their lab table "
-        "(efficiency, frontier focus, software)",
+        "Chinese labs' own algorithmic efficiency at the start relative to the US frontier's, "
+        "before any distillation uplift",
         ge=-3.0,
         le=3.0,
     )
@@ -285,7 +355,7 @@ class Behaviour(Strict):
         "behaviour.share_chips",
         "fraction",
         "Share of the monthly budget for chips when unconstrained; the rest pays researchers; "
-        "power is paid on delivery",
+        "power is leased",
     )
     rationing_shift: Probability = _default(
         "behaviour.rationing_shift",
@@ -314,10 +384,12 @@ class Behaviour(Strict):
     hiring_speed: Probability = _default(
         "behaviour.hiring_speed", "1/month", "Share of the gap to the target head count closed a month"
     )
-    power_lookahead_months: Positive = _default(
-        "behaviour.power_lookahead_months",
-        "months",
-        "Construction horizon a lab keeps power projects under development for",
+    china_appetite: Positive = _default(
+        "behaviour.china_appetite",
+        "-",
+        "Chinese labs' chip orders relative to the chips they expect to be able to get (S12: "
+        "supply, not money, binds)",
+        le=5.0,
     )
     chip_lead_months: Positive = _default(
         "behaviour.chip_lead_months",

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.model import rules
 from sim.model.agents.nation import Nation
 
 if TYPE_CHECKING:
@@ -41,6 +42,54 @@ class China(Nation):
             share = np.where(total > 0, domestic / total, 0.0)
         self.tripped = self.tripped | (share >= threshold)
         return policy.with_customs(np.where(self.tripped, 1.0, policy.customs))
+
+    def distillation_access(self) -> Any:
+        """US labs and rules decide how far Chinese labs can distil US models (S14)."""
+        return self.policy.us.distillation_access
+
+    def chip_orders(
+        self,
+        lab: Lab,
+        own: np.ndarray,
+        price: np.ndarray,
+        shares: np.ndarray,
+        rel_cost: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """S12: Chinese labs order what can be had, and the state pays what their money does not.
+
+        For each type a lab orders its share (of China's deployed compute) of what the makers
+        can supply this month x `china_appetite`, if the type is worth it: a type whose cost per
+        useful H100e is at least twice the cheapest available is not bought (weight falling
+        linearly from 1 at the cheapest to 0 at twice it). State-funded data centres buy domestic
+        chips only (P37): at least `domestic_mandate` of the money goes to Huawei. The lab's own
+        chip money pays first; the state adds what is missing, up to `state_finance_busd_per_year`
+        shared the same way; beyond that, orders shrink in proportion.
+        """
+        m = self.model
+        total = self.totals.deployed_h100e
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(total > 0, lab.deployed / total, 1.0 / len(self.labs))
+        supply = m.memo(
+            ("supply", self.key), lambda: m.huawei.supply_for(self) + m.nvidia.supply_for(self)
+        )
+        worth = np.clip(2.0 - rel_cost, 0.0, 1.0)
+        with np.errstate(invalid="ignore"):
+            money = np.where(
+                supply * worth > 0,
+                m.world.behaviour.china_appetite * supply * share * worth * price * 1e-6,
+                0.0,
+            )
+        # the mandate: Huawei's types get at least that share of the lab's chip money
+        domestic = m.chips.is_huawei[:, None] * (supply > 0)
+        n_domestic = np.maximum(rules.total(domestic), 1.0)
+        floor = self.policy.china.domestic_mandate * rules.total(money) / n_domestic
+        money = np.where(domestic > 0, np.maximum(money, floor), money)
+        wanted = rules.total(money)
+        cap = self.world.state_finance_busd_per_year / 12.0 * share
+        state = np.clip(wanted - own, 0.0, cap)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(wanted > 0, np.minimum(own + state, wanted) / wanted, 0.0)
+        return money * scale, state
 
     def grid_multiplier(self) -> np.ndarray:
         """The state's power build-out scales China's connection rate (S10, S11)."""

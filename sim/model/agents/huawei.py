@@ -27,6 +27,8 @@ class Huawei(ChipMaker):
     Attributes:
         chip: row of Huawei's chip type in the chip table.
         home: the nation it sells to (China; Huawei is on the US entity list).
+        capacity: chips good dies and HBM allow this month [chips/month], (R,).
+        expected: orders Huawei expects a month, learned from past orders [chips/month], (R,).
         made: chips made this month [chips/month], (R,).
         inventory: chips made and not yet sold [chips], (R,).
         hbm: HBM packages available [chips], (R,).
@@ -51,17 +53,20 @@ class Huawei(ChipMaker):
         self.fill_domestic = np.ones(r)
         self.inventory = np.zeros(r)
         self.made = np.zeros(r)
+        self.capacity = np.zeros(r)
+        self.expected = np.full(r, np.nan)  # set to the first month's capacity
         self.hbm = np.zeros(r)
         self.sold_units = np.zeros(r)
 
     @property
     def sold_h100e(self) -> np.ndarray:
         """Chips sold this month in H100e [H100e/month], (R,)."""
-        return self.sold_units * self.model.chips.h100e[self.chip]
+        m = self.model
+        return self.sold_units * m.chips.h100e[self.chip] * m.perf[self.chip]
 
     # phase 2 -------------------------------------------------------------------------------
     def produce(self) -> None:
-        """Make this month's chips: good dies, limited by the HBM on hand."""
+        """Make this month's chips: what orders call for, within good dies and the HBM on hand."""
         m = self.model
         h = self.world
         if m.t == 0:
@@ -70,12 +75,25 @@ class Huawei(ChipMaker):
             self.hbm = self.hbm + h.hbm_domestic_per_month
         wafers = h.wafers_2025 * rules.growth_factor(h.wafer_growth, m.t_since_2025)
         die_yield = rules.yield_at(m.t_since_2025, h.yield_start, h.yield_max, h.yield_halflife_months)
-        made = rules.domestic_output(
+        self.capacity = rules.domestic_output(
             wafers, h.dies_per_wafer, die_yield, m.chips.die_units[self.chip], self.hbm
         )
+        if m.t == 0:
+            self.expected = self.capacity.copy()
+        # output follows orders: make what is expected to sell, plus the stock Huawei aims to
+        # hold, less what is in stock; never more than dies and HBM allow
+        wanted = self.expected * (1.0 + h.inventory_months) - self.inventory
+        made = np.clip(wanted, 0.0, self.capacity)
         self.hbm = self.hbm - made
         self.made = made
         self.inventory = self.inventory + made
+
+    def supply_for(self, buyer: Nation) -> np.ndarray:
+        """Chinese labs can get this month's possible output and the stock [chips/month]."""
+        supply = super().supply_for(buyer)
+        if buyer is self.home:
+            supply[self.chip] = self.capacity + self.inventory
+        return supply
 
     def price(self) -> np.ndarray:
         """What a Chinese lab pays, net of the state's subsidy [thousand USD/chip], (R,)."""
@@ -109,6 +127,7 @@ class Huawei(ChipMaker):
         self.sold_units = sold
         self.inventory = self.inventory - sold
         self.fill_domestic = np.where(demand > 0, m.learn(self.fill_domestic, fill), self.fill_domestic)
+        self.expected = m.learn(self.expected, demand)
         self.price_multiplier = rules.tatonnement(
             self.price_multiplier, demand, self.made + 1e-9, m.world.nvidia.price_response
         )

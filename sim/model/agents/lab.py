@@ -1,7 +1,8 @@
 """`Lab`: an AI firm (or the aggregate of the rest of a nation's labs).
 
-A lab's nation-specific behaviour (what it may buy, subsidies, visa fees, pooled compute) is read
-from its nation agent (`Lab.home`), not from the nation's name.
+A lab's nation-specific behaviour (what it may buy, subsidies, visa fees, pooled compute, state
+money, distillation access) is read from its nation agent (`Lab.home`), not from the nation's
+name.
 """
 
 from __future__ import annotations
@@ -21,13 +22,23 @@ if TYPE_CHECKING:
 class Lab(mesa.Agent):
     """An AI firm.
 
-    Decides each month how to split its budget between chips, power and researchers, which chip
-    types to buy, and how much of its compute goes to its frontier training run.
+    Decides each month how to split its budget between chips and researchers (power is leased),
+    which chip types to buy, how much power to queue for, how much of its compute goes to its
+    frontier training run and how long that run lasts, and whether to spend compute distilling
+    a stronger lab's models.
 
     Attributes:
         key: the lab's id in `world.labs`.
         nation: "us" or "china"; `home` is that nation's agent.
         spec: the lab's parameters (`world.labs.<key>`, draws overlaid).
+        units: chips installed by type [chips], (K, R).
+        train_h100e, serve_h100e: their training and serving throughput by type [H100e], (K, R);
+            a chip keeps the throughput of the year it was made (`ChipSpec.perf_growth`).
+        algo: own algorithmic efficiency [log10 multiplier, 0 = the US frontier at the start], (R,).
+        uplift: effective-compute multiplier from distilling stronger models [log10], (R,).
+        run_flop: physical compute of the current frontier run [FLOP], (R,).
+        run_months: planned length of the frontier run [months], (R,).
+        capability: best capability reached [log10 effective FLOP], (R,).
     """
 
     def __init__(self, model: RaceModel, key: str, nation: str, open_weights: bool):
@@ -41,9 +52,12 @@ class Lab(mesa.Agent):
         science = model.world.science
         chips = model.chips
         self.units = np.zeros((chips.n_types, r))
+        self.train_h100e = np.zeros((chips.n_types, r))
         for i, chip in enumerate(chips.types):
             h100e = spec.installed_h100e.get(chip, 0.0)
             self.units[i] = np.asarray(h100e) / chips.h100e[i]
+            self.train_h100e[i] = h100e
+        self.serve_h100e = self.units * chips.inference_h100e
         realisation = np.broadcast_to(spec.pledge_realisation, (r,))
         self.capital = (
             np.broadcast_to(spec.capital_busd, (r,)) + spec.pledge_upfront_busd * realisation
@@ -55,74 +69,116 @@ class Lab(mesa.Agent):
         self.researchers = np.broadcast_to(spec.researchers, (r,)).astype(float)
         offset = self.home.algo_offset_log10
         self.algo = np.broadcast_to(spec.algo_log10 + offset, (r,)).astype(float)
+        # a lab starts with the uplift its access allows (S14: distillation already under way)
+        self.uplift = np.broadcast_to(
+            science.distill_uplift_log10 * self.home.distillation_access(), (r,)
+        ).astype(float)
         self.fill = np.ones(r)
         self.power_request = np.zeros(r)
         self.hire_request = np.zeros(r)
         self.orders = np.zeros((chips.n_types, r))
         self.order_money = np.zeros(r)
         self.chip_spend = np.zeros(r)
+        self.state_money = np.zeros(r)
+        self.state_share = np.zeros(r)
+        self.lease = np.zeros(r)
         self.deployed = self.deployable()
-        flop = rules.monthly_flop(
-            self.deployed, science.frontier_share, science.flop_per_h100e_s, science.utilisation
+        self.share = np.broadcast_to(self.home.world.frontier_share, (r,)).astype(float)
+        self.concentration = self.share.copy()
+        self.pressure = np.zeros(r)
+        self.chip_money = np.zeros(r)
+        # before the start, effective compute grew as the US frontier did (P22, P23)
+        self.growth = np.broadcast_to(
+            science.us_frontier_growth_before_start * np.log(10.0) / 12.0, (r,)
+        ).astype(float)
+        self.run_months = rules.run_length(self.growth, science.run_months_min, science.run_months_max)
+        self.flop = rules.monthly_flop(
+            self.deployed, self.share, science.flop_per_h100e_s, science.utilisation
         )
-        self.run_flop = flop * science.run_months
+        self.run_flop = self.flop * self.run_months
+        # without its uplift until the model knows every lab's start (`start_capability`)
         self.capability = rules.capability(self.run_flop, self.algo)
+        self.algo_effective = self.algo.copy()
+
+    def start_capability(self, teacher: np.ndarray) -> None:
+        """Apply the distillation uplift at the start, given the teacher's level [log10 FLOP]."""
+        base = rules.capability(self.run_flop, self.algo)
+        self.capability = rules.imitated(base, self.uplift, teacher)
+        self.algo_effective = self.algo + (self.capability - base)
 
     # helpers ------------------------------------------------------------------------------
     def power_need_kw(self) -> np.ndarray:
         """Power the installed chips draw [kW], shape (R,)."""
         return rules.total(self.units * self.model.chips.kw_all_in)
 
-    def deployable(self) -> np.ndarray:
-        """Training compute that has power [H100e]: chips beyond the power sit idle."""
+    def powered_share(self) -> np.ndarray:
+        """Share of installed chips that have power [fraction]: the rest sit idle, (R,)."""
         need = self.power_need_kw()
         with np.errstate(divide="ignore", invalid="ignore"):
-            powered = np.where(need > 0, np.minimum(1.0, self.power_gw * 1e6 / need), 1.0)
-        return powered * rules.total(self.units * self.model.chips.h100e)
+            return np.where(need > 0, np.minimum(1.0, self.power_gw * 1e6 / need), 1.0)
+
+    def deployable(self) -> np.ndarray:
+        """Training compute that has power [H100e]."""
+        return self.powered_share() * rules.total(self.train_h100e)
 
     def serving_h100e(self) -> np.ndarray:
         """Serving capacity that has power [inference H100e]."""
-        need = self.power_need_kw()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            powered = np.where(need > 0, np.minimum(1.0, self.power_gw * 1e6 / need), 1.0)
-        return powered * rules.total(self.units * self.model.chips.inference_h100e)
+        return self.powered_share() * rules.total(self.serve_h100e)
 
     # phase 3 -------------------------------------------------------------------------------
     def choose_chips(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Shares of chip money by type, from cost per useful H100e and expected fill.
 
+        A chip's cost counts its price and the facility lease for its power over its life.
+
         Returns:
-            price [thousand USD/chip] (K, R); shares [-] (K, R); kW bought per billion USD (R,).
+            price [thousand USD/chip] (K, R); shares [-] (K, R); kW bought per billion USD (R,);
+            cost per useful H100e relative to the cheapest available type [-] (K, R), inf where
+            a type is not available.
         """
         m = self.model
         behaviour = m.world.behaviour
+        science = m.world.science
         chips = m.chips
         nation = self.home
         price, avail = m.offer(nation)  # [thousand USD/chip], [0-1], shape (K, R)
-        capex_kusd_per_kw = nation.world.power_capex_busd_per_gw  # B$/GW = k$/kW
+        # facility cost over the chip's life: capex per kW x chip life / facility life [k$/kW]
+        facility_kusd_per_kw = (
+            nation.world.power_capex_busd_per_gw
+            * science.chip_life_months
+            / science.facility_life_months
+        )
         w_inf = behaviour.inference_weight
-        value = (1.0 - w_inf) * chips.h100e + w_inf * chips.inference_h100e
+        value = ((1.0 - w_inf) * chips.h100e + w_inf * chips.inference_h100e) * m.perf
         subsidy = nation.chip_subsidy()
-        cost = (price + chips.kw_all_in * capex_kusd_per_kw * (1.0 - subsidy)) / value
+        cost = (price + chips.kw_all_in * facility_kusd_per_kw * (1.0 - subsidy)) / value
         avail = avail * nation.buys[:, None]
         shares = rules.choice_shares(cost, avail, behaviour.choice_temperature)
         with np.errstate(divide="ignore", invalid="ignore"):
             kw_per_busd = rules.total(np.where(shares > 0, shares * 1e6 / price * chips.kw_all_in, 0.0))
-        return price, shares, kw_per_busd
+            eff = np.where(avail > 1e-9, cost / avail, np.inf)
+            best = np.min(eff, axis=0)
+            rel = np.where(np.isfinite(eff), eff / np.where(np.isfinite(best), best, 1.0), np.inf)
+        return price, shares, kw_per_busd, rel
 
     def plan(self) -> None:
-        """Split this month's budget between chips, power and researchers, and place orders."""
+        """Split this month's budget between chips and researchers, order chips, queue power."""
         m = self.model
         b = m.world.behaviour
+        science = m.world.science
         nation = self.home
         # state carried in from last month: power connected, chips retired, researchers kept;
         self.power_gw = self.power_gw + nation.delivered.get(self.key, 0.0)
-        self.units = self.units * (1.0 - 1.0 / m.world.science.chip_life_months)
+        kept = 1.0 - 1.0 / science.chip_life_months
+        self.units = self.units * kept
+        self.train_h100e = self.train_h100e * kept
+        self.serve_h100e = self.serve_h100e * kept
         self.researchers = self.researchers * nation.retention
 
-        # power energised this month is paid on delivery (P19 facility capex)
-        capex_kusd_per_kw = nation.world.power_capex_busd_per_gw  # B$/GW = k$/kW
-        self.capital = self.capital - nation.delivered.get(self.key, 0.0) * capex_kusd_per_kw
+        # facilities are leased: energised power costs capex / facility life each month (P19)
+        capex_busd_per_gw = nation.world.power_capex_busd_per_gw
+        self.lease = self.power_gw * capex_busd_per_gw / science.facility_life_months
+        self.capital = self.capital - self.lease
 
         budget = np.maximum(self.capital, 0.0) * b.capital_draw
         # S12/S23: when chips are rationed, money moves to talent and efficiency
@@ -131,27 +187,38 @@ class Lab(mesa.Agent):
         talent_money = budget * (1.0 - b.share_chips * (1.0 - shift))
 
         # every lab of a nation faces the same prices and fills, so the choice is computed once
-        price, shares, kw_per_busd = m.memo(("chip choice", self.nation), self.choose_chips)
+        price, shares, kw_per_busd, rel_cost = m.memo(("chip choice", self.nation), self.choose_chips)
+        # money by chip type; S12: where the state finances strategic purchases, orders follow
+        # what can be had and the state tops up the lab's own money
+        money, self.state_money = nation.chip_orders(self, chip_money, price, shares, rel_cost)
+        chip_money = rules.total(money)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.state_share = np.where(chip_money > 0, self.state_money / chip_money, 0.0)
+            kw_per_busd = np.where(
+                chip_money > 0,
+                rules.total(np.where(money > 0, money * 1e6 / price * m.chips.kw_all_in, 0.0))
+                / chip_money,
+                kw_per_busd,
+            )
+        self.chip_money = chip_money
 
         queued = nation.queue.get(self.key, 0.0)
-        soon = b.chip_lead_months
-        coming = queued * np.minimum(1.0, soon * nation.delivery_ratio)
+        coming = queued * np.minimum(1.0, b.chip_lead_months * nation.delivery_ratio)
         need_kw = self.power_need_kw()
         free_kw = np.maximum((self.power_gw + coming) * 1e6 - need_kw, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             max_money = np.where(kw_per_busd > 0, free_kw / kw_per_busd, 0.0)
-        spend = np.minimum(chip_money, max_money)
-        self.orders = np.where(shares > 0, spend * shares * 1e6 / price, 0.0)  # [chips]
+            spend = np.minimum(chip_money, max_money)
+            scale = np.where(chip_money > 0, spend / chip_money, 0.0)
+            self.orders = np.where(money > 0, money * scale * 1e6 / price, 0.0)  # [chips]
         self.order_money = spend
 
-        # power projects: keep enough under development for the powered chips the budget can buy
-        # over the construction horizon (the chips' own cost per GW plus the facility's)
+        # power projects: keep enough under development for the chips the lab expects to get
+        # over the construction lead time (its money x the share of orders that arrive)
         with np.errstate(divide="ignore", invalid="ignore"):
             chip_busd_per_gw = np.where(kw_per_busd > 0, 1e6 / kw_per_busd, 20.0)
-        horizon = b.power_lookahead_months
-        target = need_kw * 1e-6 + budget * b.share_chips * horizon / (
-            chip_busd_per_gw + capex_kusd_per_kw
-        )
+        lead = nation.world.construction_months
+        target = need_kw * 1e-6 + chip_money * self.fill * lead / chip_busd_per_gw
         self.power_request = np.maximum(target - self.power_gw - queued, 0.0)
 
         # researchers: head count the talent money can keep, less the visa fee on foreign hires
@@ -172,35 +239,72 @@ class Lab(mesa.Agent):
         """Install what arrived, run the frontier training and improve algorithmic efficiency."""
         m = self.model
         s = m.world.science
+        chips = m.chips
         got, paid = m.deliveries(self)
         self.units = self.units + got
-        self.capital = self.capital - paid
+        self.train_h100e = self.train_h100e + got * chips.h100e * m.perf
+        self.serve_h100e = self.serve_h100e + got * chips.inference_h100e * m.perf
+        # the state pays its share of what arrived (S12)
+        self.capital = self.capital - paid * (1.0 - self.state_share)
         # the fill the lab plans with is a running average, like the makers' signals: a
         # one-month memory would swing the money between chips and talent every other month
         with np.errstate(divide="ignore", invalid="ignore"):
-            got = np.where(self.order_money > 1e-12, paid / self.order_money, self.fill)
-        self.fill = m.learn(self.fill, np.clip(got, 0.0, 1.0))
+            got_share = np.where(self.order_money > 1e-12, paid / self.order_money, self.fill)
+        self.fill = m.learn(self.fill, np.clip(got_share, 0.0, 1.0))
         self.chip_spend = paid
+        # money that found no chips (makers rationed the orders): power shortages are not counted,
+        # so a lab short of power does not make up for it by concentrating
+        with np.errstate(divide="ignore", invalid="ignore"):
+            unspent = np.where(self.order_money > 1e-12, 1.0 - paid / self.order_money, 0.0)
+        self.pressure = m.learn(self.pressure, np.clip(unspent, 0.0, 1.0))
 
         self.deployed = self.deployable() + self.home.pooled_compute(self)
         gap_leader = m.leader_capability - self.capability
-        share = rules.frontier_share(s.frontier_share, s.catch_up_push, gap_leader)
-        flop = rules.monthly_flop(self.deployed, share, s.flop_per_h100e_s, s.utilisation)
-        self.run_flop = rules.run_flop_update(self.run_flop, flop, s.run_months)
+        nation = self.home.world
+        self.concentration = rules.toward(
+            self.concentration,
+            rules.concentration_target(nation.frontier_share, nation.frontier_share_max, self.pressure),
+            s.concentration_rate,
+        )
+        self.share = rules.frontier_share(
+            self.concentration, s.catch_up_push, gap_leader, nation.frontier_share_max
+        )
+        flop = rules.monthly_flop(self.deployed, self.share, s.flop_per_h100e_s, s.utilisation)
+
+        # imitation: a teacher is the other nation's frontier as it was `imitation_delay_months`
+        # ago; distilling costs experiment compute, and only a lab behind its teacher does it
+        teacher = m.delayed_frontier(self.home.other, s.imitation_delay_months)
+        base = rules.capability(self.run_flop, self.algo)
+        access = self.home.distillation_access()
+        distilling = access * (teacher > base)
+        experiments = self.deployed * (1.0 - self.share) * (1.0 - s.distill_compute_share * distilling)
         own = rules.algo_progress(
             s.algo_rate,
             self.researchers,
             s.reference_researchers,
-            self.deployed * (1.0 - share),
+            experiments,
             s.reference_h100e,
             s.talent_elasticity,
             s.compute_elasticity,
             s.algo_shock_sd * m.shock(f"algo.{self.key}"),
+        ) * rules.diminishing(self.algo, s.algo_returns)
+        spill = rules.catch_up(
+            m.delayed_open_algo(s.imitation_delay_months) - self.algo, s.open_spill_rate
         )
-        distilled = rules.catch_up(gap_leader, s.distill_rate)
-        spill = rules.catch_up(m.open_algo - self.algo, s.open_spill_rate)
-        self.algo = self.algo + own + distilled + spill
-        self.capability = np.maximum(self.capability, rules.capability(self.run_flop, self.algo))
+        self.algo = self.algo + own + spill
+        self.uplift = rules.toward(self.uplift, s.distill_uplift_log10 * access, s.distill_rate)
+
+        # the run lasts about as long as the lab's effective compute takes to grow e-fold: a
+        # longer run would be overtaken by a later, bigger one (Sevilla et al. 2022)
+        grew = np.log(10.0) * (own + spill) + np.log(np.maximum(flop, 1.0) / np.maximum(self.flop, 1.0))
+        self.growth = m.learn(self.growth, grew)
+        self.run_months = rules.run_length(self.growth, s.run_months_min, s.run_months_max)
+        self.flop = flop
+        self.run_flop = rules.run_flop_update(self.run_flop, flop, self.run_months)
+        base = rules.capability(self.run_flop, self.algo)
+        reached = rules.imitated(base, self.uplift, teacher)
+        self.algo_effective = self.algo + (reached - base)
+        self.capability = np.maximum(self.capability, reached)
 
     # phase 6 -------------------------------------------------------------------------------
     def finance(self) -> None:

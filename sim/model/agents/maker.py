@@ -37,6 +37,10 @@ class ChipMaker(mesa.Agent):
         shape = (self.model.chips.n_types, self.model.n_runs)
         return np.full(shape, np.inf), np.zeros(shape)
 
+    def supply_for(self, buyer: Nation) -> np.ndarray:
+        """Chips a nation's labs could get from this maker this month [chips/month], (K, R)."""
+        return np.zeros((self.model.chips.n_types, self.model.n_runs))
+
     def produce(self) -> None:
         """Phase 2: set this month's capacity or output."""
         raise NotImplementedError

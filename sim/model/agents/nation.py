@@ -68,7 +68,8 @@ class Nation(mesa.Agent):
         self.world = world
         self.other: Nation = self
         self.labs: list[Lab] = []
-        self.policy: PolicyView | None = None
+        #: the policy in force (the scheduled one until phase 1 of the first month applies it)
+        self.policy: PolicyView = model.policy
         self.queue: dict[str, np.ndarray] = {}
         self.delivered: dict[str, np.ndarray] = {}
         self.delivery_ratio = np.ones(r)
@@ -100,6 +101,29 @@ class Nation(mesa.Agent):
         """Share of each chip type's power cost the state pays [fraction], (K, 1) or (K, R)."""
         return np.zeros((self.model.chips.n_types, 1))
 
+    def distillation_access(self) -> Any:
+        """Access the nation's labs have to the other nation's models for distillation [0-1].
+
+        Assumption: Chinese frontier models are released as open weights (S30), so US labs can
+        always distil them (which pays only when they are ahead, see `sim.model.rules.imitated`).
+        """
+        return 1.0
+
+    def chip_orders(
+        self,
+        lab: Lab,
+        own: np.ndarray,
+        price: np.ndarray,
+        shares: np.ndarray,
+        rel_cost: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """A lab's chip money by type this month [billion USD], (K, R), and the state's part (R,).
+
+        By default the lab splits its own chip money `own` by its choice shares, with no state
+        money.
+        """
+        return own * shares, np.zeros(self.model.n_runs)
+
     def visa_cost_musd(self) -> Any:
         """Visa cost of a hire spread per month [million USD/head/month]."""
         return 0.0
@@ -130,9 +154,10 @@ class Nation(mesa.Agent):
         )
         for lab in self.labs:
             self.queue[lab.key] = self.queue.get(lab.key, 0.0) + lab.power_request
-        # a project takes `construction_months` to build (S21: xAI needed 122 days at best), so
-        # a month finishes at most that share of a queue; the grid then connects what it can
-        build_share = 1.0 / w.construction_months
+        # a project takes `construction_months` to build (P18; S21: xAI needed 122 days at best),
+        # so a month finishes at most that share of a queue; the policy multiplier speeds both the
+        # permits and the grid (S27, S10); the grid then connects what it can
+        build_share = np.minimum(multiplier / w.construction_months, 1.0)
         ready = {key: queued * build_share for key, queued in self.queue.items()}
         fill = rules.ration(sum(ready.values()), self.build_gw)
         self.delivery_ratio = fill * build_share

@@ -49,6 +49,7 @@ class Nvidia(ChipMaker):
         self.imports_legal = np.zeros(r)
         self.imports_smuggled = np.zeros(r)
         self.imports_units = np.zeros((k, r))
+        self.leak = np.zeros((k, r))
 
     # phase 2 -------------------------------------------------------------------------------
     def produce(self) -> None:
@@ -72,6 +73,25 @@ class Nvidia(ChipMaker):
             self.abroad.policy.customs,
             self.licensed[self.model.chips.nvidia],
         )
+
+    def supply_for(self, buyer: Nation) -> np.ndarray:
+        """What Chinese labs could get: the legal channel within the cap, or smuggling [chips/month].
+
+        The legal channel offers what is left of the year's cap, at most Nvidia's capacity net of
+        the rest of the world; a closed channel offers last month's smuggling capacity; both net
+        of customs.
+        """
+        supply = super().supply_for(buyer)
+        if buyer is not self.abroad:
+            return supply
+        m = self.model
+        chips = m.chips
+        nv = chips.nvidia
+        terms = self.terms(chips.price_kusd[nv] * self.price_multiplier)
+        dies = np.maximum(self.capacity * (1.0 - self.world.rest_of_world_share), 0.0)
+        legal = np.minimum(terms.room, dies / chips.die_units[nv])
+        supply[nv] = terms.channel(legal, self.leak[nv]) * terms.arrives
+        return supply
 
     def quote(self, buyer: Nation) -> tuple[np.ndarray, np.ndarray]:
         """List price and fill at home; abroad, the legal or smuggling price and fill, net of customs."""
@@ -148,8 +168,9 @@ class Nvidia(ChipMaker):
             smug = lab.orders * share_smug
             self.received[lab.key] = legal + smug
             self.paid[lab.key] = rules.total(legal * price_legal + smug * price_smuggled) * 1e-6
-        self.imports_legal = rules.total(legal_in * chips.h100e)
-        self.imports_smuggled = rules.total(smuggled * chips.h100e)
+        self.leak = leak
+        self.imports_legal = rules.total(legal_in * chips.h100e * m.perf)
+        self.imports_smuggled = rules.total(smuggled * chips.h100e * m.perf)
         self.imports_units = legal_in + smuggled
         # what buyers learn for next month: how much of an order arrived, by channel
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -11,16 +11,31 @@ SECONDS_PER_MONTH = 365.25 * 24 * 3600 / 12  # [s/month]
 
 
 def frontier_share(
-    base: np.ndarray | float, push: np.ndarray | float, gap_log10: np.ndarray
+    base: np.ndarray | float,
+    push: np.ndarray | float,
+    gap_log10: np.ndarray,
+    most: np.ndarray | float,
 ) -> np.ndarray:
     """Share of deployed compute a lab puts on its frontier run [fraction].
 
     A lab behind the global leader by `gap_log10` [log10 effective FLOP] pushes harder:
-    base x (1 + push x gap), at most 2.5 x base and at most 0.6 (assumption: a lab keeps at
-    least 40% of its compute for serving and experiments).
+    base x (1 + push x gap), at most 2.5 x base and at most `most`.
     """
     share = np.asarray(base) * (1.0 + np.asarray(push) * np.maximum(gap_log10, 0.0))
-    return np.minimum(np.minimum(share, 2.5 * np.asarray(base)), 0.6)
+    return np.minimum(np.minimum(share, 2.5 * np.asarray(base)), most)
+
+
+def concentration_target(
+    start: np.ndarray | float, most: np.ndarray | float, pressure: np.ndarray
+) -> np.ndarray:
+    """Frontier share a lab moves toward: from its start share to `most` as money outruns chips.
+
+    start + (most - start) x pressure [fraction], where pressure [0-1] is the share of the lab's
+    chip money that found no chips: a lab that cannot grow its fleet as fast as its budget
+    allows puts more of the fleet it has on one run (P22: the largest runs grew 4-5x a
+    year while fleets grew more slowly).
+    """
+    return np.asarray(start) + (np.asarray(most) - np.asarray(start)) * np.clip(pressure, 0.0, 1.0)
 
 
 def run_flop_update(
@@ -69,9 +84,9 @@ def algo_progress(
 
 
 def catch_up(gap: np.ndarray, rate: np.ndarray | float) -> np.ndarray:
-    """Progress from closing a share of a gap each month (distillation, open-model spill-over).
+    """Progress from closing a share of an algorithmic gap each month (open-weight spill-over).
 
-    rate x max(gap, 0) [log10/month]: zero for the leader.
+    rate x max(gap, 0) [log10/month]: zero for a lab already ahead.
     """
     return np.asarray(rate) * np.maximum(gap, 0.0)
 
@@ -79,3 +94,40 @@ def catch_up(gap: np.ndarray, rate: np.ndarray | float) -> np.ndarray:
 def capability(run_flop: np.ndarray, algo_log10: np.ndarray) -> np.ndarray:
     """log10 of effective training compute: log10(physical FLOP) + algorithmic multiplier."""
     return np.log10(np.maximum(run_flop, 1.0)) + algo_log10
+
+
+def diminishing(algo_log10: np.ndarray, returns: np.ndarray | float) -> np.ndarray:
+    """Factor on algorithmic progress from what is already found: 10^(-returns x level) [-].
+
+    Semi-endogenous growth (Jones 1995; Davidson 2023; Epoch's GATE): each log10 of efficiency
+    already gained makes the next one harder, so sustained progress needs growing inputs.
+    """
+    return np.power(10.0, -np.asarray(returns) * np.asarray(algo_log10))
+
+
+def toward(value: np.ndarray, target: np.ndarray | float, rate: np.ndarray | float) -> np.ndarray:
+    """Close a share `rate` of the gap to `target` [unit of value]."""
+    return value + np.asarray(rate) * (np.asarray(target) - value)
+
+
+def imitated(base: np.ndarray, uplift: np.ndarray, teacher: np.ndarray) -> np.ndarray:
+    """Capability with a distillation uplift that never lifts a student above its teacher.
+
+    max(base, min(base + uplift, teacher)) [log10 effective FLOP]: the uplift multiplies the
+    student's own effective compute (it does not depend on the gap, so it hands back no change
+    in the student's compute), and a student never passes the teacher by imitation alone.
+    """
+    return np.maximum(base, np.minimum(base + uplift, teacher))
+
+
+def run_length(
+    growth: np.ndarray, shortest: np.ndarray | float, longest: np.ndarray | float
+) -> np.ndarray:
+    """Planned length of a frontier run: 1 / (growth of effective compute), clipped [months].
+
+    Sevilla et al. (Epoch AI, 2022): a run that lasts longer than the time effective compute
+    takes to grow e-fold is beaten by starting later with more; `growth` is in 1/month.
+    """
+    with np.errstate(divide="ignore"):
+        months = 1.0 / np.maximum(np.asarray(growth), 1e-9)
+    return np.clip(months, shortest, longest)
