@@ -133,6 +133,11 @@ class Check(Target):
     date: str | None = Field(None, description="The date or period it refers to.")
     source: str = Field(description="Where the figure comes from (PRIORS.md id, publication).")
 
+    @property
+    def in_fit(self) -> bool:
+        """Never: a held-out figure enters neither the loss nor the ABC acceptance."""
+        return False
+
 
 class FreeParam(_Strict):
     """A free parameter: a dotted path, its prior range and the reason for it."""
