@@ -109,7 +109,8 @@ def calibration_scenario(
             )
         raw["history"] = kept
         months = [t.last_month() for t in targets if t.quantity.without_history == without_history]
-    raw["run"]["end"] = max(months, key=month_index)
+    if months:  # catalogue checks alone read no month: keep the baseline's horizon
+        raw["run"]["end"] = max(months, key=month_index)
     return validate_dict(raw, baseline)
 
 

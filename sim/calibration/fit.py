@@ -15,13 +15,17 @@ The pieces, in the order `sim calibrate` runs them:
    nearest draws by normalised distance): what the targets leave open.
 5. `fit` starts scipy's bounded L-BFGS-B from the accepted draws' mean and minimises the sum of
    squared target errors in units of tolerance (the point fit).
-6. `write_outputs` writes ``calibrated.yaml`` (world: point values; uncertainties: the posterior
-   as triangular distributions) with provenance, the fit report (Markdown + JSON) and a PNG.
+6. `posterior_rows` resamples the accepted draws (by importance weight, at most 400 rows) into
+   the joint posterior: one `empirical` group, so a run takes one accepted particle whole.
+7. The entries of ``validation:`` (public figures held out of the fit: the loss and ABC never
+   read them) are evaluated at the point fit and on the baseline as shipped.
+8. `write_outputs` writes ``calibrated.yaml`` (world: point values; uncertainties: the joint
+   posterior) with provenance, the fit report (Markdown + JSON) and a PNG.
 
 Modules: `sim.calibration.targets` (the files' schema, quantities, statistics; step 1),
-`sim.calibration.evaluator` (steps 2-3), `sim.calibration.posterior` (step 4), this module (step 5
-and the whole run; it re-exports the others' public names), `sim.calibration.report` (step 6 and
-the regression baselines).
+`sim.calibration.evaluator` (steps 2-3), `sim.calibration.posterior` (steps 4
+and 6), this module (step 5 and the whole run; it re-exports the others' public names),
+`sim.calibration.report` (step 8 and the regression baselines).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,14 +51,25 @@ from sim.calibration.evaluator import (
 from sim.calibration.posterior import (
     ABC_RUNS,
     MIN_ACCEPTED,
+    POSTERIOR_ROWS,
     Posterior,
     _round,
     abc_posterior,
+    empirical_posterior,
+    posterior_rows,
     predictive_values,
     triangular_summary,
     weighted_quantile,
 )
-from sim.calibration.targets import FreeParam, Target, evaluate_quantity, load_priors, load_targets
+from sim.calibration.targets import (
+    Check,
+    FreeParam,
+    Target,
+    evaluate_quantity,
+    load_priors,
+    load_targets,
+    load_validation,
+)
 from sim.model import RaceModel
 from sim.scenario import validate_dict
 
@@ -64,6 +79,7 @@ __all__ = [
     "FIT_SEED",
     "MAX_EVALS",
     "MIN_ACCEPTED",
+    "POSTERIOR_ROWS",
     "PREDICTIVE_RUNS",
     "STARTS",
     "CalibrationResult",
@@ -75,11 +91,14 @@ __all__ = [
     "best_start",
     "calibrate",
     "calibration_scenario",
+    "empirical_posterior",
     "evaluate_scenario",
     "file_sha256",
     "fit",
     "load_priors",
     "load_targets",
+    "load_validation",
+    "posterior_rows",
     "predictive_values",
     "series_chunk",
     "triangular_summary",
@@ -213,6 +232,10 @@ class CalibrationResult:
     seed: int
     wall_time_s: float
     inputs: dict[str, str]  # file -> sha256
+    shipped: dict[str, dict[str, Any]] = field(default_factory=dict)  # uncertainties: written
+    checks: list[Check] = field(default_factory=list)  # validation: entries, never fitted
+    check_values: dict[str, np.ndarray] = field(default_factory=dict)  # at the point fit
+    check_predictive: dict[str, np.ndarray] = field(default_factory=dict)  # as shipped
 
 
 def calibrate(
@@ -227,7 +250,11 @@ def calibrate(
     progress: Callable[[str], None] | None = None,
     backend: Any = None,
 ) -> CalibrationResult:
-    """Fit the free parameters to the targets and summarise what the targets leave open.
+    """Fit the free parameters to the targets and keep what the targets leave open.
+
+    The ``validation:`` entries of the targets file are evaluated after the fit, on the point
+    fit and on the baseline as shipped, with an evaluator of their own: the loss and the ABC
+    never read them.
 
     Args:
         targets_path: calibration/targets.yaml.
@@ -245,6 +272,7 @@ def calibrate(
     began = time.perf_counter()
     say = progress or (lambda _msg: None)
     targets = load_targets(targets_path)
+    checks = load_validation(targets_path)
     priors = load_priors(priors_path)
     ev = Evaluator(
         baseline, targets, priors, runs=runs, seed=seed, calibrated=calibrated, backend=backend
@@ -269,11 +297,17 @@ def calibrate(
         for name in ("china_h20_imports_units",):
             backtest[f"{name}|without {key}"] = s[name]
     say(f"check: the baseline as shipped (posterior draws), {PREDICTIVE_RUNS} runs ...")
-    posterior_dists = {
-        p.path: triangular_summary(posterior.samples[p.path], p.low, p.high, posterior.weights)
-        for p in priors
-    }
-    predictive = predictive_values(ev, posterior_dists, PREDICTIVE_RUNS)
+    shipped = empirical_posterior(posterior_rows(posterior, seed))
+    predictive = predictive_values(ev, shipped, PREDICTIVE_RUNS)
+    check_values: dict[str, np.ndarray] = {}
+    check_predictive: dict[str, np.ndarray] = {}
+    if checks:
+        say(f"validation: {len(checks)} held-out figure(s) at the point fit and as shipped ...")
+        vev = Evaluator(
+            baseline, checks, priors, runs=runs, seed=seed, calibrated=calibrated, backend=backend
+        )
+        check_values = vev.values(theta)
+        check_predictive = predictive_values(vev, shipped, PREDICTIVE_RUNS)
     inputs = {
         "targets": file_sha256(targets_path),
         "priors": file_sha256(priors_path),
@@ -291,6 +325,10 @@ def calibrate(
         seed=seed,
         wall_time_s=time.perf_counter() - began,
         inputs=inputs,
+        shipped=shipped,
+        checks=checks,
+        check_values=check_values,
+        check_predictive=check_predictive,
     )
 
 

@@ -1,5 +1,7 @@
 """Outputs of the calibration: calibrated.yaml, the fit report, its figure, regression baselines.
 
+The report's tables and Markdown are built in `sim.calibration.tables` (re-exported here).
+
 Every file is written to a temporary sibling first and renamed into place once complete, so a
 failed or interrupted `sim calibrate` leaves the previous files untouched.
 """
@@ -16,8 +18,15 @@ import numpy as np
 import yaml
 
 from sim.atomic import atomic_file
-from sim.calibration.fit import CalibrationResult, triangular_summary
-from sim.calibration.targets import normalised_error, passes, target_dump
+from sim.calibration.fit import CalibrationResult
+from sim.calibration.tables import (
+    fit_rows,
+    markdown_report,
+    posterior_summary,
+    share_meeting,
+    validation_rows,
+)
+from sim.calibration.targets import target_dump
 from sim.errors import ScenarioError
 from sim.run.results import sim_version
 from sim.scenario import apply_paths, month_index, month_label, validate_dict
@@ -34,6 +43,23 @@ BASELINE_SCENARIOS = ("baseline", "loosen_h200", "tighten_full_ban", "h200_custo
 #: one machine; this absorbs floating-point differences between platforms).
 BASELINE_RTOL = 1e-6
 BASELINE_ATOL = 1e-9
+
+__all__ = [
+    "baseline_numbers",
+    "calibrated_yaml",
+    "compare_numbers",
+    "fit_figure",
+    "fit_rows",
+    "git_sha",
+    "markdown_report",
+    "posterior_summary",
+    "provenance",
+    "refresh_baselines",
+    "report_json",
+    "share_meeting",
+    "validation_rows",
+    "write_outputs",
+]
 
 
 def git_sha(root: Path) -> str:
@@ -60,116 +86,6 @@ def git_sha(root: Path) -> str:
         return "unknown"
 
 
-# --------------------------------------------------------------------------- fit table
-
-
-def fit_rows(result: CalibrationResult) -> list[dict[str, Any]]:
-    """One row per target: value, model median and 90% interval, error, pass/fail."""
-    rows = []
-    for t in result.targets:
-        x = np.asarray(result.values[t.id], dtype=float)
-        med = float(np.median(x))
-        rows.append(
-            {
-                "id": t.id,
-                "document": t.document,
-                "figure": t.figure,
-                "kind": t.kind,
-                "value": t.value,
-                "tolerance": t.tolerance,
-                "unit": t.unit,
-                "model_p50": med,
-                "model_p5": float(np.quantile(x, 0.05)),
-                "model_p95": float(np.quantile(x, 0.95)),
-                "error": float(normalised_error(t, med)),
-                "pass": bool(passes(t, med)),
-                "in_fit": t.in_fit,
-                "structural_miss": t.structural_miss,
-            }
-        )
-        y = np.asarray(result.predictive[t.id], dtype=float)
-        rows[-1].update(
-            shipped_p50=float(np.median(y)),
-            shipped_p5=float(np.quantile(y, 0.05)),
-            shipped_p95=float(np.quantile(y, 0.95)),
-            shipped_pass=bool(passes(t, float(np.median(y)))),
-        )
-    return rows
-
-
-def _num(x: float) -> str:
-    if abs(x) >= 1e5:
-        return f"{x:,.0f}"
-    if abs(x) >= 100:
-        return f"{x:.0f}"
-    return f"{x:.3g}"
-
-
-def markdown_report(result: CalibrationResult, provenance: dict[str, Any]) -> str:
-    """Render the fit report as Markdown: provenance, the fit table, parameters, posterior."""
-    lines = [
-        "# Calibration fit report",
-        "",
-        "Written by `sim calibrate`; do not edit by hand. Targets: `targets.yaml`; free "
-        "parameters: `priors.yaml`; result: `calibrated.yaml`; figure: `fit.png`.",
-        "",
-    ]
-    for key, value in provenance.items():
-        lines.append(f"- {key}: `{value}`")
-    lines += [
-        "",
-        "## Targets",
-        "",
-        "Model value: median over the runs at the point fit, with the 90% interval. "
-        "Error: in units of tolerance (0 inside a one-sided bound); pass if |error| <= 1.",
-        "",
-        "The last column is the baseline as shipped: the free parameters drawn from the "
-        "posterior in every run (a posterior predictive check).",
-        "",
-        "| target | source | kind | value | tolerance | model median [5%, 95%] | error | "
-        "result | as shipped: median [5%, 95%] |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in fit_rows(result):
-        verdict = "pass" if r["pass"] else "FAIL"
-        if not r["in_fit"]:
-            verdict += " (structural, not fitted)"
-        lines.append(
-            f"| {r['id']}: {r['figure']} | {r['document']} | {r['kind']} | {_num(r['value'])} "
-            f"{r['unit']} | {_num(r['tolerance'])} | {_num(r['model_p50'])} "
-            f"[{_num(r['model_p5'])}, {_num(r['model_p95'])}] | {r['error']:+.2f} | {verdict} | "
-            f"{_num(r['shipped_p50'])} [{_num(r['shipped_p5'])}, {_num(r['shipped_p95'])}] "
-            f"{'pass' if r['shipped_pass'] else 'FAIL'} |"
-        )
-    misses = [t for t in result.targets if t.structural_miss]
-    if misses:
-        lines += ["", "## Targets the model cannot meet", ""]
-        for t in misses:
-            lines.append(f"- **{t.id}**: {' '.join(t.structural_miss.split())}")
-    lines += [
-        "",
-        "## Free parameters",
-        "",
-        "| parameter | prior range | point fit | posterior (triangular low / mode / high) |",
-        "|---|---|---|---|",
-    ]
-    for p, v in zip(result.priors, result.fit.theta, strict=True):
-        post = triangular_summary(
-            result.posterior.samples[p.path], p.low, p.high, result.posterior.weights
-        )
-        lines.append(
-            f"| `{p.path}` [{p.unit}] | {p.low:g} - {p.high:g} | {v:.4g} | "
-            f"{post['low']:.4g} / {post['mode']:.4g} / {post['high']:.4g} |"
-        )
-    lines += [
-        "",
-        f"ABC: {result.posterior.rule} ({result.posterior.n_within} of "
-        f"{result.posterior.n_drawn:,} prior draws met every fitted target).",
-        "",
-    ]
-    return "\n".join(lines)
-
-
 # --------------------------------------------------------------------------- calibrated.yaml
 
 
@@ -193,17 +109,17 @@ def calibrated_yaml(result: CalibrationResult, provenance: dict[str, Any]) -> st
     """calibrated.yaml: a partial scenario the baseline extends (world:, uncertainties:)."""
     world, skipped = _partial_world(result.priors, result.fit.theta)
     uncertainties = {
-        p.path: triangular_summary(
-            result.posterior.samples[p.path], p.low, p.high, result.posterior.weights
-        )
+        p.path: {k: result.shipped[p.path][k] for k in ("dist", "group", "values")}
         for p in result.priors
     }
     head = [
         "# Calibrated parameters, written by `sim calibrate`; do not edit by hand.",
         "# scenarios/baseline.yaml extends this file (and every scenario extends the",
-        "# baseline): world: holds the point fit; uncertainties: the distribution the Monte",
-        "# Carlo draws from (triangular summary of the prior draws ABC accepted), which",
-        "# overrides the point value in every run. Fit table: fit_report.md.",
+        "# baseline): world: holds the point fit; uncertainties: the joint posterior the Monte",
+        "# Carlo draws from, which overrides the point value in every run: the draws ABC",
+        "# accepted, resampled by importance weight, as one empirical group. Every run takes",
+        "# row i of every parameter's values (one accepted draw whole), so the correlations",
+        "# between the parameters are kept. Fit table: fit_report.md.",
         "# Provenance:",
     ]
     head += [f"#   {k}: {v}" for k, v in provenance.items()]
@@ -306,6 +222,10 @@ def provenance(result: CalibrationResult, root: Path) -> dict[str, Any]:
             f"of {result.runs} runs, seed {result.seed}"
         ),
         "abc": f"{result.posterior.rule}; {result.posterior.n_drawn} prior draws",
+        "posterior": (
+            f"{len(next(iter(result.shipped.values()))['values']) if result.shipped else 0} rows "
+            f"resampled from {len(result.posterior.weights)} accepted draws (seed {result.seed})"
+        ),
         "wall_time_s": round(result.wall_time_s, 1),
     }
 
@@ -320,6 +240,9 @@ def report_json(result: CalibrationResult, prov: dict[str, Any]) -> dict[str, An
         "point_fit": {p.path: float(v) for p, v in zip(result.priors, result.fit.theta, strict=True)},
         "targets": fit_rows(result),
         "target_definitions": [target_dump(t) for t in result.targets],
+        "validation": validation_rows(result),
+        "validation_definitions": [target_dump(t) for t in result.checks],
+        "posterior": posterior_summary(result),
     }
 
 

@@ -37,8 +37,11 @@ class Quantity(_Strict):
 
     series: str | None = Field(None, description="Monthly series to read (sim.model.SERIES).")
     catalogue: str | None = Field(None, description="Chip type to check in the catalogue.")
-    op: Literal["mean", "sum", "at", "min", "max", "change", "max_increase", "chips_per_gw"] = Field(
-        description="Reduction over the months."
+    op: Literal[
+        "mean", "sum", "at", "min", "max", "change", "max_increase", "growth", "chips_per_gw"
+    ] = Field(
+        description="Reduction over the months; growth: (x[to] / x[from]) ** (12 / months "
+        "between) [x/year]."
     )
     from_: YearMonth | None = Field(None, alias="from", description="First month [YYYY-MM].")
     to: YearMonth | None = Field(None, description="Last month, inclusive [YYYY-MM].")
@@ -78,6 +81,8 @@ class Quantity(_Strict):
             raise ValueError(f"op: {self.op} needs from: and to:")
         elif month_index(self.to) < month_index(self.from_):
             raise ValueError("to: is before from:; swap them")
+        if self.op == "growth" and month_index(self.to) == month_index(self.from_):
+            raise ValueError("op: growth needs to: after from: (a rate over at least one month)")
         if self.op == "max_increase" and self.window is None:
             raise ValueError("op: max_increase needs window: (months)")
         return self
@@ -86,7 +91,9 @@ class Quantity(_Strict):
 class Target(_Strict):
     """One figure the calibrated baseline must reproduce."""
 
-    id: str = Field(description="Source id from SOURCES.md (S1 …), with a suffix if needed.")
+    id: str = Field(
+        description="Source id from SOURCES.md (S1 …) or PRIORS.md (P22 …), with a suffix if needed."
+    )
     document: str = Field(description="File name of the source document in seeds/.")
     figure: str = Field(description="The figure, in words.")
     date: str = Field(description="The date or period it refers to.")
@@ -113,6 +120,23 @@ class Target(_Strict):
         if q.catalogue is not None:
             return None
         return q.month if q.op == "at" else q.to
+
+
+class Check(Target):
+    """A public figure held out of the fit (``validation:``): checked, never fitted.
+
+    The fields of a target, with `source` in words instead of a seeds/ document; the loss and the
+    ABC acceptance never read it.
+    """
+
+    document: str | None = Field(None, description="File name of the source document, if any.")
+    date: str | None = Field(None, description="The date or period it refers to.")
+    source: str = Field(description="Where the figure comes from (PRIORS.md id, publication).")
+
+    @property
+    def in_fit(self) -> bool:
+        """Never: a held-out figure enters neither the loss nor the ABC acceptance."""
+        return False
 
 
 class FreeParam(_Strict):
@@ -146,8 +170,28 @@ def _fail(path: Path, where: str, exc: ValidationError) -> ScenarioError:
     )
 
 
+def _entries(path: Path, key: str, entries: list[Any], model: type[Target], seen: set[str]) -> list[Any]:
+    """Validate the entries of one section; ids must be unique across sections."""
+    out = []
+    for i, entry in enumerate(entries):
+        try:
+            target = model.model_validate(entry)
+        except ValidationError as exc:
+            raise _fail(path, f"{key}[{i}]", exc) from None
+        if target.id in seen:
+            raise ScenarioError(
+                path,
+                f"{key}[{i}].id",
+                f"duplicate id {target.id!r}",
+                "give each target and validation entry its own id (e.g. S18-openai)",
+            )
+        seen.add(target.id)
+        out.append(target)
+    return out
+
+
 def load_targets(path: Path) -> list[Target]:
-    """Read and validate calibration/targets.yaml.
+    """Read and validate the ``targets:`` of calibration/targets.yaml.
 
     Raises:
         ScenarioError: naming the file, the entry and the field, with a fix.
@@ -162,22 +206,30 @@ def load_targets(path: Path) -> list[Target]:
             "needs a non-empty list of targets",
             "write targets: followed by '- id: S1 ...' entries",
         )
-    out, seen = [], set()
-    for i, entry in enumerate(entries):
-        try:
-            target = Target.model_validate(entry)
-        except ValidationError as exc:
-            raise _fail(path, f"targets[{i}]", exc) from None
-        if target.id in seen:
-            raise ScenarioError(
-                path,
-                f"targets[{i}].id",
-                f"duplicate id {target.id!r}",
-                "give each target its own id (e.g. S18-openai)",
-            )
-        seen.add(target.id)
-        out.append(target)
-    return out
+    return _entries(path, "targets", entries, Target, set())
+
+
+def load_validation(path: Path) -> list[Check]:
+    """Read and validate the ``validation:`` of calibration/targets.yaml (none if absent).
+
+    Raises:
+        ScenarioError: naming the file, the entry and the field, with a fix; also when an id
+            repeats one of ``targets:``.
+    """
+    path = Path(path)
+    data = read_yaml(path)
+    entries = data.get("validation")
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise ScenarioError(
+            path,
+            "validation",
+            "must be a list of entries",
+            "write validation: followed by '- id: P20 ...' entries (the format of targets:)",
+        )
+    seen = {t.id for t in load_targets(path)}
+    return _entries(path, "validation", entries, Check, seen)
 
 
 def load_priors(path: Path) -> list[FreeParam]:
@@ -257,10 +309,27 @@ def _reduce(q: Quantity, series: dict[str, np.ndarray]) -> np.ndarray:
         return w.max(axis=0)
     if q.op == "change":
         return w[-1] - w[0]
+    if q.op == "growth":
+        return _growth(q, w)
     # max_increase: the largest rise over `window` months within the period
     k = int(q.window)
     padded = x[max(a - k, 0) : b]
     return np.max(padded[k:] - padded[:-k], axis=0) if padded.shape[0] > k else w[-1] - w[0]
+
+
+def _growth(q: Quantity, w: np.ndarray) -> np.ndarray:
+    """Annual growth factor from the first to the last month of the window [x/year], per run."""
+    first, last = w[0], w[-1]
+    bad = ~((first > 0) & (last > 0) & np.isfinite(first) & np.isfinite(last))
+    if np.any(bad):
+        raise ScenarioError(
+            None,
+            "quantity",
+            f"op: growth of {q.series} needs positive values at {q.from_} and {q.to}, but "
+            f"{int(bad.sum())} of {bad.size} runs have a value <= 0 or not finite",
+            "use op: change, or a series that stays positive",
+        )
+    return (last / first) ** (12.0 / (w.shape[0] - 1))
 
 
 def evaluate_quantity(

@@ -66,14 +66,38 @@ def ppf(dist: Any, u: np.ndarray) -> np.ndarray:
         )
     if kind == "fixed":
         return np.full_like(u, dist.value, dtype=float)
+    if kind == "empirical":
+        # the empirical quantile: sorted values, index floor(u * n); a group's joint rows are
+        # drawn in sample_uncertainties, so here (Sobol/SALib designs) each parameter is
+        # independent of the others
+        values = np.sort(np.asarray(dist.values, dtype=float))
+        return values[_rows(u, len(values))]
     raise ValueError(f"unknown distribution {kind!r}")
+
+
+def _rows(u: np.ndarray, n: int) -> np.ndarray:
+    """Row index floor(u * n) of n equally likely rows [-]."""
+    return np.minimum((np.asarray(u) * n).astype(np.int64), n - 1)
 
 
 def sample_uncertainties(
     uncertainties: dict[str, Any], seed: int, run_start: int, n_runs: int
 ) -> dict[str, np.ndarray]:
-    """Draw every uncertain parameter for a block of runs: {dotted path: values (n_runs,)}."""
-    return {
-        path: ppf(dist, uniforms(seed, f"param:{path}", run_start, n_runs))
-        for path, dist in uncertainties.items()
-    }
+    """Draw every uncertain parameter for a block of runs: {dotted path: values (n_runs,)}.
+
+    An empirical distribution with a `group` is drawn jointly: one uniform stream per group
+    ("group:<name>") picks a row per run, and every parameter of the group takes that row of its
+    values, so a run's draws still depend only on the seed and its index.
+    """
+    rows: dict[str, np.ndarray] = {}
+    out = {}
+    for path, dist in uncertainties.items():
+        group = getattr(dist, "group", None)
+        if group is None:
+            out[path] = ppf(dist, uniforms(seed, f"param:{path}", run_start, n_runs))
+            continue
+        if group not in rows:
+            u = uniforms(seed, f"group:{group}", run_start, n_runs)
+            rows[group] = _rows(u, len(dist.values))
+        out[path] = np.asarray(dist.values, dtype=float)[rows[group]]
+    return out

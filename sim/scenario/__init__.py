@@ -37,7 +37,15 @@ from sim.scenario.policy import (
 )
 from sim.scenario.schema import RunSettings, Scenario
 from sim.scenario.types import NonNegative, Positive, Probability, Strict, YearMonth, field_unit
-from sim.scenario.uncertainty import Distribution, Fixed, LogNormal, Normal, Triangular, Uniform
+from sim.scenario.uncertainty import (
+    Distribution,
+    Empirical,
+    Fixed,
+    LogNormal,
+    Normal,
+    Triangular,
+    Uniform,
+)
 from sim.scenario.world import (
     Behaviour,
     ChipSpec,
@@ -59,6 +67,7 @@ __all__ = [
     "ChinaPolicy",
     "ChipSpec",
     "Distribution",
+    "Empirical",
     "ExportRule",
     "Fixed",
     "HuaweiWorld",

@@ -22,6 +22,7 @@ from sim.errors import ScenarioError
 from sim.scenario.overrides import apply_overrides
 from sim.scenario.policy import drop_shadowed
 from sim.scenario.schema import Scenario
+from sim.scenario.uncertainty import DISTRIBUTION_KINDS
 from sim.scenario.world import REPLACEABLE, default_world
 from sim.scenario.yamlfile import read_yaml
 
@@ -80,11 +81,7 @@ def resolve_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
 
 
 def _format_loc(loc: tuple[Any, ...]) -> str:
-    parts = [
-        str(p)
-        for p in loc
-        if not (isinstance(p, str) and p in {"uniform", "normal", "lognormal", "triangular", "fixed"})
-    ]
+    parts = [str(p) for p in loc if not (isinstance(p, str) and p in DISTRIBUTION_KINDS)]
     return ".".join(parts)
 
 
@@ -99,7 +96,7 @@ def _fix_for(err: dict[str, Any]) -> str:
     if kind == "missing":
         return "add the field"
     if kind == "union_tag_invalid" or kind == "union_tag_not_found":
-        return "set dist: to one of uniform, normal, lognormal, triangular, fixed"
+        return f"set dist: to one of {', '.join(DISTRIBUTION_KINDS)}"
     return "correct the value (the message says how)"
 
 

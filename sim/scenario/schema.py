@@ -17,7 +17,7 @@ from sim.dotted import flatten
 from sim.scenario.paths import check_path
 from sim.scenario.policy import DEFAULT, PolicyBlock, PolicyEvent, PolicyState
 from sim.scenario.types import Strict, YearMonth, quantity
-from sim.scenario.uncertainty import Distribution
+from sim.scenario.uncertainty import Distribution, check_groups
 from sim.scenario.world import World, default_world, nvidia_types
 
 
@@ -70,6 +70,7 @@ class Scenario(Strict):
     def _uncertain_paths_numeric(cls, value: dict[str, Any]) -> dict[str, Any]:
         for path in value:
             _path_keys(path, numeric=True)
+        check_groups(value)
         return value
 
     @model_validator(mode="after")

@@ -2,13 +2,19 @@
 
 Each run draws every uncertain parameter by inverse CDF (`sim.model.sampling.ppf`), so one
 declaration serves the Monte Carlo, the sensitivity analysis (as SALib bounds) and calibration.
+
+`empirical` declares equally likely values. Parameters that name the same `group:` form a joint
+distribution (e.g. the calibration's accepted ABC particles): in every run they all take the same
+row of their values, so correlations between them survive. Sensitivity designs (Sobol/SALib) still
+draw each parameter independently through its inverse CDF, the empirical quantile.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import math
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.scenario.types import Positive, Strict
 
@@ -67,4 +73,59 @@ class Fixed(Strict):
     value: float = Field(description="The value [unit of the parameter].")
 
 
-Distribution = Annotated[Uniform | Normal | LogNormal | Triangular | Fixed, Field(discriminator="dist")]
+class Empirical(Strict):
+    """Equally likely values; parameters sharing a `group` are drawn jointly (one row per run)."""
+
+    dist: Literal["empirical"] = Field(description="Distribution family.")
+    values: list[float] = Field(
+        description="The equally likely values [unit of the parameter]; within a group, row i of "
+        "every parameter belongs together."
+    )
+    group: str | None = Field(
+        None,
+        min_length=1,
+        description="Joint draw: every parameter with this group takes the same row of its values "
+        "in a run (all need the same number of values); none draws this one independently.",
+    )
+
+    @field_validator("values")
+    @classmethod
+    def _finite(cls, value: list[float]) -> list[float]:
+        if not value:
+            raise ValueError(
+                "needs at least one value\nfix: list the values, e.g. values: [0.2, 0.5, 0.9]"
+            )
+        for i, v in enumerate(value):
+            if not math.isfinite(v):
+                raise ValueError(
+                    f"value {i} is {v}; every value must be a finite number\n"
+                    "fix: replace it (or drop the row from every parameter of its group)"
+                )
+        return value
+
+
+DISTRIBUTION_KINDS = ("uniform", "normal", "lognormal", "triangular", "fixed", "empirical")
+
+Distribution = Annotated[
+    Uniform | Normal | LogNormal | Triangular | Fixed | Empirical, Field(discriminator="dist")
+]
+
+
+def check_groups(uncertainties: dict[str, Any]) -> None:
+    """Every parameter of an empirical group must have as many values as the group's first.
+
+    Raises:
+        ValueError: 'path.values: problem' and a fix line (the loader names the field).
+    """
+    sizes: dict[str, tuple[str, int]] = {}
+    for path, dist in uncertainties.items():
+        group = getattr(dist, "group", None)
+        if group is None:
+            continue
+        first, n = sizes.setdefault(group, (path, len(dist.values)))
+        if len(dist.values) != n:
+            raise ValueError(
+                f"{path}.values: group {group!r} has {n} values in {first} but "
+                f"{len(dist.values)} here\nfix: give every parameter of group {group!r} the same "
+                "number of values (row i of each belongs together)"
+            )

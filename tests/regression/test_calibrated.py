@@ -20,6 +20,7 @@ from sim.calibration.fit import (
     file_sha256,
     load_priors,
     load_targets,
+    load_validation,
 )
 from sim.calibration.targets import passes
 
@@ -78,11 +79,35 @@ def test_calibrated_yaml_is_the_output_of_the_current_inputs():
             f"{row['id']}: the model changed; re-run sim calibrate"
         )
     assert ev.loss(theta) == pytest.approx(REPORT["loss"], rel=1e-6)
+    checks = load_validation(CAL / "targets.yaml")
+    if checks and REPORT.get("validation"):
+        # held-out figures (never fitted) reproduce at the point fit too
+        vev = Evaluator(
+            BASELINE,
+            checks,
+            priors,
+            runs=REPORT["runs"],
+            seed=REPORT["seed"],
+            calibrated=CAL / "calibrated.yaml",
+        )
+        held_out = vev.values(theta)
+        for row in REPORT["validation"]:
+            assert float(np.median(held_out[row["id"]])) == pytest.approx(
+                row["model_p50"], rel=1e-6, abs=1e-9
+            ), f"{row['id']}: the model changed; re-run sim calibrate"
     calibrated = yaml.safe_load((CAL / "calibrated.yaml").read_text())
     assert set(calibrated["uncertainties"]) == {p.path for p in priors}
+    rows = set()
     for p in priors:
         dist = calibrated["uncertainties"][p.path]
-        assert p.low <= dist["low"] <= dist["mode"] <= dist["high"] <= p.high
+        if dist["dist"] == "empirical":
+            # the joint posterior: one group, row i of every parameter is one accepted draw
+            assert dist["group"] == "posterior"
+            assert p.low <= min(dist["values"]) <= max(dist["values"]) <= p.high
+            rows.add(len(dist["values"]))
+        else:
+            assert p.low <= dist["low"] <= dist["mode"] <= dist["high"] <= p.high
+    assert len(rows) <= 1, "every parameter of the posterior group needs the same rows"
 
 
 @pytest.fixture(scope="module")
