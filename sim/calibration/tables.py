@@ -104,6 +104,8 @@ def posterior_summary(result: CalibrationResult) -> dict[str, Any]:
 
 
 def _num(x: float) -> str:
+    if abs(x) >= 1e12:  # FLOP and the like: scientific notation
+        return f"{x:.3g}"
     if abs(x) >= 1e5:
         return f"{x:,.0f}"
     if abs(x) >= 100:
