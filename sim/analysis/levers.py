@@ -103,7 +103,8 @@ def lever_effects(
     from sim.run.ensemble import run_ensemble
     from sim.scenario import load_scenario
 
-    check_outcomes(outcomes, "--outcome" if outcomes is not OUTCOMES else "sim.analysis.levers.OUTCOMES")
+    default = tuple(outcomes) == OUTCOMES
+    check_outcomes(outcomes, "sim.analysis.levers.OUTCOMES" if default else "--outcome")
     base = load_scenario(baseline)
     runs = base.run.runs if runs is None else int(runs)
     seed = base.run.seed if seed is None else int(seed)
@@ -150,7 +151,8 @@ def cell(stats: dict[str, float] | None, outcome: str) -> str:
     """'median [p5, p95]' of one difference; '–' when the year-end is outside the horizon."""
     if stats is None:
         return "–"
-    return f"{signed(stats['p50'], outcome)} [{signed(stats['p5'], outcome)}, {signed(stats['p95'], outcome)}]"
+    low, high = signed(stats["p5"], outcome), signed(stats["p95"], outcome)
+    return f"{signed(stats['p50'], outcome)} [{low}, {high}]"
 
 
 def markdown(body: dict[str, Any]) -> str:
