@@ -143,6 +143,9 @@ def test_readme_and_model_reference_show_every_shipped_scenario():
     assert (body["runs"], body["seed"]) == (baseline.run.runs, baseline.run.seed), stale
     if all(name in ALL for name in levers.OUTCOMES):  # once the model records the compute ratio
         assert body["outcomes"] == list(levers.OUTCOMES), stale
+    for name in shipped_names():
+        mechanism = load_scenario(SCENARIOS / f"{name}.yaml").mechanism
+        assert body["scenarios"][name]["mechanism"] == mechanism, f"{name}: {stale}"
     for doc in levers.DOCS:
         block = levers.read_block((ROOT / doc).read_text())
         assert block == levers.markdown(body), f"{doc}: {stale}"
