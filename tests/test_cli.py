@@ -188,7 +188,7 @@ def test_every_command_is_registered_and_documented_helpers_import():
     from sim.cli import BackendChoice, backend_options, run_with_progress
 
     assert callable(backend_options) and callable(run_with_progress) and BackendChoice().name == "local"
-    commands = {"run", "compare", "validate", "schema", "sweep", "sensitivity", "discover"}
+    commands = {"run", "compare", "validate", "schema", "sweep", "sensitivity", "discover", "levers"}
     assert set(main.commands) == commands | {"calibrate", "report"}
     for name in main.commands:
         assert invoke(name, "--help").exit_code == 0

@@ -6,7 +6,7 @@ with status 2 without a traceback; it writes no results folder unless the run co
 One module per command group; each builds its options, calls the package and prints:
 
 - `sim.cli.run`: run, compare, validate, schema
-- `sim.cli.analysis`: sweep, sensitivity, discover
+- `sim.cli.analysis`: sweep, sensitivity, discover, levers
 - `sim.cli.calibrate`: calibrate
 - `sim.cli.report`: report
 - `sim.cli.options`: the shared options (``--runs``, ``--seed``, ``--out``, ``--set``,
@@ -59,6 +59,7 @@ for _command in (
     analysis.sweep,
     analysis.sensitivity,
     analysis.discover,
+    analysis.levers,
     report.report,
 ):
     main.add_command(_command)

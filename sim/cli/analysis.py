@@ -1,4 +1,7 @@
-"""Policy analysis commands: `sim sweep`, `sim sensitivity` (Sobol), `sim discover` (PRIM)."""
+"""Policy analysis commands: `sim sweep`, `sensitivity` (Sobol), `discover` (PRIM), `levers`.
+
+`sim levers` writes the README's table of what each shipped scenario does against the baseline.
+"""
 
 from __future__ import annotations
 
@@ -258,3 +261,71 @@ def discover(
     console.print(
         f"results: {target}  ({found.result.wall_time_s:.1f} s for {found.result.runs:,} runs)"
     )
+
+
+@click.command()
+@click.argument("scenarios", nargs=-1, type=click.Path(dir_okay=False))
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False),
+    default="scenarios/baseline.yaml",
+    show_default=True,
+    help="The reference every scenario is paired with.",
+)
+@runs_option("Runs of every ensemble [default: the baseline's run.runs].")
+@seed_option("Seed they all share [default: the baseline's run.seed].")
+@click.option(
+    "--outcome",
+    "outcomes",
+    multiple=True,
+    metavar="NAME",
+    help="An outcome of the table, repeatable [default: sim.analysis.levers.OUTCOMES].",
+)
+@click.option("--write", is_flag=True, help="Replace the lever block of the --doc files; write --json.")
+@click.option(
+    "--doc",
+    "docs",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A Markdown file with <!-- levers:start/end --> markers, repeatable "
+    "[default: README.md and docs/model.md].",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False),
+    default="docs/levers.json",
+    show_default=True,
+    help="Where --write puts the numbers.",
+)
+def levers(
+    scenarios: tuple[str, ...],
+    baseline: str,
+    runs: int | None,
+    seed: int | None,
+    outcomes: tuple[str, ...],
+    write: bool,
+    docs: tuple[str, ...],
+    json_path: str,
+) -> None:
+    """Paired effect of each SCENARIO against the baseline [default: every other file beside it]."""
+    from sim.analysis import levers as lv
+
+    base = Path(baseline)
+    paths = [Path(s) for s in scenarios] or lv.shipped(base)
+    outcomes = outcomes or lv.OUTCOMES
+    with progress_bar() as bar:
+        task = bar.add_task(f"{len(paths)} scenarios vs {base.stem}", total=None)
+        body = lv.lever_effects(
+            base,
+            paths,
+            runs,
+            seed,
+            outcomes,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    click.echo(lv.markdown(body), nl=False)
+    if write:
+        targets = [Path(d) for d in docs] or [Path(d) for d in lv.DOCS]
+        lv.write_docs(body, targets, Path(json_path))
+        console.print(f"wrote {', '.join(map(str, targets))}, {json_path}", highlight=False)

@@ -45,6 +45,13 @@ class Scenario(Strict):
 
     name: str = Field(description="Short name, used in results.")
     description: str = Field("", description="What the scenario represents.")
+    mechanism: str | None = Field(
+        None,
+        description="One sentence on the channel through which the scenario acts on the race "
+        "(which lever, which decision of which agent it changes), not on its numbers; shown next "
+        "to its effects in the lever table of the README (`sim levers`). A file that extends "
+        "another inherits its parent's unless it sets its own.",
+    )
     sources: list[str] = Field(default_factory=list, description="Source ids it rests on.")
     extends: str | None = Field(None, description="Scenario file this one builds on (relative path).")
     run: RunSettings = Field(default_factory=RunSettings, description="Ensemble settings.")
