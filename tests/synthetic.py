@@ -112,6 +112,9 @@ WORLD: dict[str, Any] = {
         "researcher_growth": 0.0,
         "construction_months": 6.0,
         "power_capex_busd_per_gw": 29.0,
+        "frontier_share": 0.2,
+        "frontier_share_max": 0.6,
+        "state_finance_busd_per_year": 0.0,
         "idle_regional_h100e": 0.0,
     },
     "china": {
@@ -124,8 +127,15 @@ WORLD: dict[str, Any] = {
         "researcher_growth": 0.0,
         "construction_months": 6.0,
         "power_capex_busd_per_gw": 29.0,
+        "frontier_share": 0.05,
+        "frontier_share_max": 0.1,
+        # money never binds China's lab (S12), so chips or power do
+        "state_finance_busd_per_year": 100.0,
         "idle_regional_h100e": 0.0,
     },
+    # an uplift small enough that the Chinese lab stays below its teacher's cap, so its own
+    # compute moves its capability
+    "science": {"distill_uplift_log10": 0.5, "imitation_delay_months": 3.0},
     "nvidia": {"capacity_2025": 500_000.0, "capacity_growth": 0.5, "smuggling_leak": 0.02},
     "huawei": {"wafers_2025": 2_000.0},
 }

@@ -67,7 +67,7 @@ def test_growth_needs_two_different_months():
 def test_share_meeting_counts_runs_within_tolerance():
     t = Target.model_validate(
         {
-            "id": "P22",
+            "id": "P22-test",
             "document": "d",
             "figure": "f",
             "date": "2025",
@@ -227,7 +227,7 @@ def test_calibrate_writes_a_joint_posterior_and_reports_growth_and_validation(tm
     data = yaml.safe_load((CAL / "targets.yaml").read_text())
     data["targets"].append(
         {
-            "id": "P22",
+            "id": "P22-test",
             "document": "PRIORS.md",
             "figure": "test: growth of OpenAI's energised power over 2026",
             "date": "2026",
@@ -257,14 +257,14 @@ def test_calibrate_writes_a_joint_posterior_and_reports_growth_and_validation(tm
 
     report = json.loads((out / "fit_report.json").read_text())
     rows = {r["id"]: r for r in report["targets"]}
-    assert "P22" in rows and rows["P22"]["model_p50"] > 0
+    assert "P22-test" in rows and rows["P22-test"]["model_p50"] > 0
     for r in [*report["targets"], *report["validation"]]:
         assert 0.0 <= r["shipped_share_pass"] <= 1.0, r["id"]
     assert rows["S8"]["shipped_share_pass"] == 1.0  # a catalogue check holds in every run
-    assert [r["id"] for r in report["validation"]] == ["P20"]
+    assert [r["id"] for r in report["validation"]] == ["P20", "P21", "P39-us", "P39-china"]
     assert report["validation"][0]["in_fit"] is False and report["validation"][0]["source"]
     md = (out / "fit_report.md").read_text()
-    assert "## Validation (held out of the fit)" in md and "| P20: " in md and "| P22: " in md
+    assert "## Validation (held out of the fit)" in md and "| P20: " in md and "| P22-test: " in md
     assert "runs meeting it" in md
 
     calibrated = yaml.safe_load((out / "calibrated.yaml").read_text())

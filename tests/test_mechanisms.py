@@ -67,12 +67,16 @@ def test_a_tighter_export_rule_never_increases_china_imports(loose, tight):
 
 
 def test_more_china_power_build_never_lowers_china_compute_when_chips_bind():
-    # under a full ban chips, not power, limit China's labs
+    # under a full ban chips, not power, limit China's labs. In every run until Huawei's HBM
+    # stockpile (P13) runs out (~2029 here); after that, a faster grid has let China install the
+    # stock's Ascends sooner, so they also retire sooner and a few runs end with slightly less
+    # installed: the median still never falls
     slow, fast = variant(full_ban()), variant({**full_ban(), "policy.china.power_build": 2.0})
     for y in ["2025-12", *YEARS]:
-        assert np.all(
-            fast.year_end["china_compute_h100e"][y] >= slow.year_end["china_compute_h100e"][y]
-        ), y
+        more, less = fast.year_end["china_compute_h100e"][y], slow.year_end["china_compute_h100e"][y]
+        assert np.median(more) >= np.median(less), y
+        if y <= "2028-12":
+            assert np.all(more >= less), y
 
 
 def test_tightening_exports_never_shortens_the_median_lag():
@@ -104,7 +108,7 @@ def test_customs_block_cuts_legal_imports_and_raises_domestic_purchases():
 
 
 def test_no_distillation_widens_the_gap():
-    base, nodist = variant({}), variant({"world.science.distill_rate": 0.0})
+    base, nodist = variant({}), variant({"world.science.distill_uplift_log10": 0.0})
     for y in ["2025-12", *YEARS]:
         assert (
             median(nodist, "capability_lag_months", y) > median(base, "capability_lag_months", y) + 1.0
@@ -114,3 +118,78 @@ def test_no_distillation_widens_the_gap():
 def test_us_power_permitting_adds_us_power():
     base, permit = variant({}), variant({"policy.us.power_permitting": 1.5})
     assert median(permit, "us_ai_power_gw", "2028-12") > median(base, "us_ai_power_gw", "2028-12")
+
+
+def test_china_power_binds_once_chips_flow():
+    # S11: with no export controls chips flow, and a tenth of China's grid holds its compute back
+    # (widening the lag); under the full ban the same cut barely matters before chips pile up
+    open_, starved = variant({}), variant({"policy.china.power_build": 0.1})
+    assert median(starved, "china_compute_h100e", "2028-12") < 0.9 * median(
+        open_, "china_compute_h100e", "2028-12"
+    )
+    assert median(starved, "capability_lag_months", "2028-12") > median(
+        open_, "capability_lag_months", "2028-12"
+    )
+
+
+def test_faster_us_permitting_widens_the_lag_where_power_binds_the_us():
+    # S10, S27: the synthetic US lab is short of power; more of it is more US compute
+    base, permit = variant(full_ban()), variant({**full_ban(), "policy.us.power_permitting": 2.0})
+    assert median(permit, "us_compute_h100e", "2028-12") > median(base, "us_compute_h100e", "2028-12")
+    assert median(permit, "capability_lag_months", "2030-12") > median(
+        base, "capability_lag_months", "2030-12"
+    )
+
+
+def test_huawei_unsold_stock_stays_bounded_when_nvidia_chips_flow():
+    # with no export controls Chinese buyers prefer Nvidia; Huawei makes what is ordered plus a
+    # month's stock (world.huawei.inventory_months), so its unsold chips never pile up
+    from sim.model import RaceModel
+
+    series = RaceModel(synthetic()).run()
+    unsold = series["china_ascend_unsold_chips"]
+    made = series["china_domestic_output_chips"]
+    assert np.all(unsold <= 2.0 * np.maximum(made.max(axis=0), 1.0) + 1e-6)
+
+
+def test_restricting_distillation_access_widens_the_lag():
+    base, cut = variant(full_ban()), variant({**full_ban(), "policy.us.distillation_access": 0.0})
+    for y in ("2027-12", "2028-12", "2030-12"):
+        assert median(cut, "capability_lag_months", y) > median(base, "capability_lag_months", y), y
+
+
+def test_a_doubling_of_china_compute_moves_the_lag_by_the_growth_rate_arithmetic():
+    # issue 10: imitation hands back none of a change in China's own compute, so a sustained
+    # doubling of China's deployed compute from 2026 moves the 2028 lag by about
+    # log10(2) / (US frontier growth per month)
+    from sim.model import RaceModel
+    from sim.scenario import month_index
+
+    def lag_series(double):
+        model = RaceModel(synthetic(full_ban(), runs=40))
+        start = month_index("2026-01")
+        if double:
+            for lab in model.labs_of("china"):
+                plain = lab.deployable
+                lab.deployable = (lambda f: lambda: f() * (2.0 if model.month >= start else 1.0))(plain)
+        return model.run()
+
+    base, doubled = lag_series(False), lag_series(True)
+    e = month_index("2028-12") - month_index("2025-01")
+    change = np.median(doubled["capability_lag_months"][e] - base["capability_lag_months"][e])
+    us = base["us_frontier_capability"]
+    arithmetic = -np.log10(2.0) / np.median((us[e] - us[e - 12]) / 12.0)
+    assert 0.75 <= change / arithmetic <= 1.3, (change, arithmetic)
+
+
+def test_parity_is_reachable_when_china_out_builds_the_us():
+    # nothing forbids parity: give China's lab ten times the US lab's chips, the power to run
+    # them, and no export controls
+    from sim.model import RaceModel
+
+    world = {
+        "world.labs.china_lab.installed_h100e.h200": 6_000_000.0,
+        "world.labs.china_lab.power_gw": 9.0,
+    }
+    lag = RaceModel(synthetic(world)).run()["capability_lag_months"]
+    assert np.all(np.min(lag, axis=0) <= 0.0)

@@ -232,8 +232,8 @@ def test_single_calibrated_report_has_the_run_plots_and_the_fit(folders, tmp_pat
     cal.mkdir()
     # the values the shipped baseline already holds: the folder counts as calibrated
     (cal / "calibrated.yaml").write_text(
-        "world: {science: {algo_rate: 0.0376}}\nuncertainties:\n  world.science.algo_rate: "
-        "{dist: triangular, low: 0.0215, mode: 0.0376, high: 0.0602}\n"
+        "world: {science: {utilisation: 0.4}}\nuncertainties:\n  world.huawei.yield_max: "
+        "{dist: uniform, low: 0.45, high: 0.75}\n"
     )
     # the layout `sim calibrate` writes (sim.calibration.report.report_json)
     (cal / "fit_report.json").write_text(
@@ -300,24 +300,22 @@ def test_calibration_differences_name_the_values_a_run_did_not_use(folders):
     from sim.report import calibration_differences, load_entries
 
     scenario = load_entries([folders["baseline"]])[0].results.scenario
+    # values the shipped baseline holds (a certain world value and a declared uncertainty)
     calibrated = {
-        "world": {"science": {"algo_rate": 0.0376}},
-        "uncertainties": {
-            "world.science.algo_rate": {
-                "dist": "triangular",
-                "low": 0.0215,
-                "mode": 0.0376,
-                "high": 0.0602,
-            }
-        },
+        "world": {"science": {"utilisation": 0.4}},
+        "uncertainties": {"world.huawei.yield_max": {"dist": "uniform", "low": 0.45, "high": 0.75}},
     }
     assert calibration_differences(scenario, calibrated) == []
-    calibrated["world"]["science"]["algo_rate"] = 0.05
-    calibrated["uncertainties"]["world.science.algo_rate"]["high"] = 0.07
-    calibrated["uncertainties"]["world.huawei.yield_max"] = {"dist": "uniform", "low": 0.5, "high": 0.6}
+    calibrated["world"]["science"]["utilisation"] = 0.5
+    calibrated["uncertainties"]["world.huawei.yield_max"]["high"] = 0.7
+    calibrated["uncertainties"]["world.nvidia.price_response"] = {
+        "dist": "uniform",
+        "low": 0.05,
+        "high": 0.1,
+    }
     diffs = calibration_differences(scenario, calibrated)
     assert len(diffs) == 3
-    assert diffs[0].startswith("world.science.algo_rate: ran with 0.0376, calibrated 0.05")
+    assert diffs[0].startswith("world.science.utilisation: ran with 0.4, calibrated 0.5")
 
 
 def bad_input(tmp_path, kind):

@@ -57,10 +57,48 @@ def test_smuggling_capacity_falls_with_enforcement():
 
 
 def test_frontier_share_pushes_when_behind_and_is_capped():
-    share = rules.frontier_share(0.2, 0.3, np.array([-1.0, 0.0, 1.0, 100.0]))
+    share = rules.frontier_share(0.2, 0.3, np.array([-1.0, 0.0, 1.0, 100.0]), 0.6)
     assert share[0] == share[1] == pytest.approx(0.2)
     assert share[2] == pytest.approx(0.26)
     assert share[3] == pytest.approx(0.5)
+    # a nation's largest cluster caps it (P26: Chinese runs on small clusters)
+    assert rules.frontier_share(0.2, 0.3, np.array([100.0]), 0.3)[0] == pytest.approx(0.3)
+
+
+def test_concentration_target_runs_from_the_start_share_to_the_most_with_pressure():
+    target = rules.concentration_target(0.1, 0.6, np.array([-1.0, 0.0, 0.5, 1.0, 2.0]))
+    np.testing.assert_allclose(target, [0.1, 0.1, 0.35, 0.6, 0.6])
+
+
+def test_diminishing_returns_divide_progress_by_ten_to_the_returns_per_log10_found():
+    factor = rules.diminishing(np.array([0.0, 1.0, 2.0]), 0.25)
+    np.testing.assert_allclose(factor, [1.0, 10**-0.25, 10**-0.5])
+
+
+def test_imitation_never_lifts_a_student_above_its_teacher_nor_below_itself():
+    base = np.array([24.0, 25.5, 27.0])
+    teacher = np.array([26.0, 26.0, 26.0])
+    got = rules.imitated(base, np.array([1.0, 1.0, 1.0]), teacher)
+    np.testing.assert_allclose(got, [25.0, 26.0, 27.0])
+
+
+def test_imitation_hands_back_none_of_a_change_in_the_students_own_compute():
+    # the uplift does not depend on the gap: doubling the student's compute (+log10 2) moves its
+    # capability by log10 2 wherever the teacher does not bind
+    base = np.array([24.0])
+    teacher = np.array([30.0])
+    before = rules.imitated(base, np.array([1.2]), teacher)
+    after = rules.imitated(base + np.log10(2.0), np.array([1.2]), teacher)
+    assert after[0] - before[0] == pytest.approx(np.log10(2.0))
+
+
+def test_run_length_is_the_e_folding_time_of_effective_compute_clipped():
+    months = rules.run_length(np.array([np.log(4.5) / 12, 1.0, 1e-6, 0.0]), 3.0, 15.0)
+    np.testing.assert_allclose(months, [12 / np.log(4.5), 3.0, 15.0, 15.0])
+
+
+def test_toward_closes_a_share_of_the_gap():
+    np.testing.assert_allclose(rules.toward(np.array([0.0, 2.0]), 1.0, 0.25), [0.25, 1.75])
 
 
 def test_run_flop_window_holds_run_months_of_compute_at_steady_state():

@@ -60,8 +60,8 @@ def test_model_evaluator_maps_draws_and_treats_shocks_as_a_factor(monkeypatch):
     result, evaluator = sens.model_sensitivity(
         sc, parse_outcome_ref("capability_lag_months@2028-12"), samples=2048, seed=4
     )
-    # uniform a on [0.03, 0.10], uniform b on [0.05, 0.40]: var a = 0.07^2/12, var 2b = 4 x 0.35^2/12
-    var = {"a": 0.07**2 / 12, "b": 4 * 0.35**2 / 12, "chance": 0.01**2}
+    # uniform a on [0.05, 0.30], uniform b on [0.05, 0.40]: var a = 0.25^2/12, var 2b = 4 x 0.35^2/12
+    var = {"a": 0.25**2 / 12, "b": 4 * 0.35**2 / 12, "chance": 0.01**2}
     total = sum(var.values())
     by_name = dict(zip(evaluator.names, result.ST, strict=True))
     assert by_name["world.science.distill_rate"] == pytest.approx(var["a"] / total, abs=0.02)

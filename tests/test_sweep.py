@@ -110,10 +110,12 @@ def test_every_value_reads_the_same_draws(cap_sweep):
 
 
 def test_sweeping_a_declared_uncertainty_fixes_it_in_every_run():
-    path = "world.science.distill_rate"
-    res = sweep(SCENARIOS / "baseline.yaml", [Axis(path, (0.03, 0.1))], runs=40, seed=3)
+    # the distillation uplift is a member of the calibrated joint posterior: sweeping it fixes
+    # it in every run while the other members keep their rows
+    path = "world.science.distill_uplift_log10"
+    res = sweep(SCENARIOS / "baseline.yaml", [Axis(path, (0.8, 1.6))], runs=40, seed=3)
     low, high = res.results
-    assert np.all(low.params[path] == 0.03) and np.all(high.params[path] == 0.1)
+    assert np.all(low.params[path] == 0.8) and np.all(high.params[path] == 1.6)
     np.testing.assert_array_equal(
         low.params["world.science.algo_rate"], high.params["world.science.algo_rate"]
     )

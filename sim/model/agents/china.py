@@ -53,13 +53,13 @@ class China(Nation):
         own: np.ndarray,
         price: np.ndarray,
         shares: np.ndarray,
-        rel_cost: np.ndarray,
+        cost: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
         """S12: Chinese labs order what can be had, and the state pays what their money does not.
 
         For each type a lab orders its share (of China's deployed compute) of what the makers
         can supply this month x `china_appetite`, if the type is worth it: a type whose cost per
-        useful H100e is at least twice the cheapest available is not bought (weight falling
+        useful H100e is at least twice the cheapest one on offer is not bought (weight falling
         linearly from 1 at the cheapest to 0 at twice it). State-funded data centres buy domestic
         chips only (P37): at least `domestic_mandate` of the money goes to Huawei. The lab's own
         chip money pays first; the state adds what is missing, up to `state_finance_busd_per_year`
@@ -72,7 +72,13 @@ class China(Nation):
         supply = m.memo(
             ("supply", self.key), lambda: m.huawei.supply_for(self) + m.nvidia.supply_for(self)
         )
-        worth = np.clip(2.0 - rel_cost, 0.0, 1.0)
+        # worth comparing costs per useful H100e among the types on offer (the supply already
+        # says how many can be had, so expected fills do not enter)
+        offered = (supply > 0) & np.isfinite(cost)
+        best = np.min(np.where(offered, cost, np.inf), axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(offered, cost / np.where(np.isfinite(best), best, 1.0), np.inf)
+        worth = np.clip(2.0 - rel, 0.0, 1.0)
         with np.errstate(invalid="ignore"):
             money = np.where(
                 supply * worth > 0,

@@ -133,8 +133,7 @@ class Lab(mesa.Agent):
 
         Returns:
             price [thousand USD/chip] (K, R); shares [-] (K, R); kW bought per billion USD (R,);
-            cost per useful H100e relative to the cheapest available type [-] (K, R), inf where
-            a type is not available.
+            cost per useful H100e [thousand USD/H100e] (K, R), inf where a type is not offered.
         """
         m = self.model
         behaviour = m.world.behaviour
@@ -156,10 +155,7 @@ class Lab(mesa.Agent):
         shares = rules.choice_shares(cost, avail, behaviour.choice_temperature)
         with np.errstate(divide="ignore", invalid="ignore"):
             kw_per_busd = rules.total(np.where(shares > 0, shares * 1e6 / price * chips.kw_all_in, 0.0))
-            eff = np.where(avail > 1e-9, cost / avail, np.inf)
-            best = np.min(eff, axis=0)
-            rel = np.where(np.isfinite(eff), eff / np.where(np.isfinite(best), best, 1.0), np.inf)
-        return price, shares, kw_per_busd, rel
+        return price, shares, kw_per_busd, cost
 
     def plan(self) -> None:
         """Split this month's budget between chips and researchers, order chips, queue power."""
@@ -187,10 +183,10 @@ class Lab(mesa.Agent):
         talent_money = budget * (1.0 - b.share_chips * (1.0 - shift))
 
         # every lab of a nation faces the same prices and fills, so the choice is computed once
-        price, shares, kw_per_busd, rel_cost = m.memo(("chip choice", self.nation), self.choose_chips)
+        price, shares, kw_per_busd, cost = m.memo(("chip choice", self.nation), self.choose_chips)
         # money by chip type; S12: where the state finances strategic purchases, orders follow
         # what can be had and the state tops up the lab's own money
-        money, self.state_money = nation.chip_orders(self, chip_money, price, shares, rel_cost)
+        money, self.state_money = nation.chip_orders(self, chip_money, price, shares, cost)
         chip_money = rules.total(money)
         with np.errstate(divide="ignore", invalid="ignore"):
             self.state_share = np.where(chip_money > 0, self.state_money / chip_money, 0.0)

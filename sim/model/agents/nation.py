@@ -115,7 +115,7 @@ class Nation(mesa.Agent):
         own: np.ndarray,
         price: np.ndarray,
         shares: np.ndarray,
-        rel_cost: np.ndarray,
+        cost: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
         """A lab's chip money by type this month [billion USD], (K, R), and the state's part (R,).
 
