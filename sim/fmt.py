@@ -32,8 +32,9 @@ def fmt(value: float, outcome: str = "") -> str:
         outcome: the outcome's name; a fraction gets three decimals. "" for a plain number.
 
     Returns:
-        Three decimals for a fraction; else scientific notation from 1e12 (FLOP), millions with two decimals from 1e6, thousands with
-        none from 1e4, thousands separated from 100, one decimal below. NaN prints as "nan".
+        Three decimals for a fraction; else scientific notation from 1e12 (FLOP), millions with
+        two decimals from 1e6, thousands with none from 1e4, thousands separated from 100, one
+        decimal below. NaN prints as "nan".
     """
     if is_fraction(outcome):
         return f"{value:.3f}"
