@@ -92,8 +92,7 @@ class RaceModel(mesa.Model):
         self._policy_by_month = self._policy_schedule()
         #: the scheduled policy of the current month, before reactive rules (set in phase 1)
         self.policy = PolicyView.read(self.policy_at(self.start), self.chips.nvidia_types, self.n_runs)
-        #: throughput of a chip made this month relative to the table's, by type [-], (K, R)
-        self.perf = self.chips.perf(self.t_since_2025)
+        self._set_perf()
         #: frontier capability of each nation and the best open-weight algorithms at the end of
         #: every month so far (row 0: the start) [log10], (months + 1, R); for imitation delays
         self.paths = {key: np.zeros((self.n_months + 1, self.n_runs)) for key in ("us", "china", "open")}
@@ -182,12 +181,13 @@ class RaceModel(mesa.Model):
 
     def deliveries(self, lab: Lab) -> tuple[np.ndarray, np.ndarray]:
         """Chips a lab received this month [chips by type] and what it paid [billion USD]."""
-        got = np.zeros_like(lab.orders)
-        paid = np.zeros(self.n_runs)
+        got, paid = None, None
         for maker in self.makers.values():
             if lab.key in maker.received:
-                got = got + maker.received[lab.key]
-                paid = paid + maker.paid[lab.key]
+                g, p = maker.received[lab.key], maker.paid[lab.key]
+                got, paid = (g, p) if got is None else (got + g, paid + p)
+        if got is None:
+            return np.zeros_like(lab.orders), np.zeros(self.n_runs)
         return got, paid
 
     def lag_now(self) -> np.ndarray:
@@ -196,6 +196,16 @@ class RaceModel(mesa.Model):
         cn = np.maximum.accumulate(np.array(self.history["china_frontier_capability"]), axis=0)
         slope = self.world.science.us_frontier_growth_before_start / 12.0
         return rules.lag_at_end(us, cn, slope)
+
+    def _set_perf(self) -> None:
+        """This month's throughput of new chips, and what one chip of each type adds."""
+        c = self.chips
+        #: throughput of a chip made this month relative to the table's, by type [-], (K, R)
+        self.perf = c.perf(self.t_since_2025)
+        #: training H100e, serving H100e and kW one chip made this month adds, (K, 3, R)
+        self.chip_weights = np.stack(
+            [c.h100e * self.perf, c.inference_h100e * self.perf, c.kw_all_in], 1
+        )
 
     def delayed_frontier(self, nation: Nation, months: Any) -> np.ndarray:
         """A nation's frontier capability `months` ago [log10 effective FLOP], (R,).
@@ -226,7 +236,7 @@ class RaceModel(mesa.Model):
         """Advance every run by one month (phases 1-8 of the module docstring)."""
         nations, makers, labs = self._nation_set, self._maker_set, self._lab_set
         self.policy = PolicyView.read(self.policy_at(self.month), self.chips.nvidia_types, self.n_runs)
-        self.perf = self.chips.perf(self.t_since_2025)
+        self._set_perf()
         nations.do("apply_policy")  # 1
         makers.do("produce")  # 2
         nations.do("build")
@@ -271,7 +281,7 @@ class RaceModel(mesa.Model):
             labs = nation.labs
             nation.totals = NationTotals(
                 frontier=np.max([lab.capability for lab in labs], axis=0),
-                installed_h100e=sum(rules.total(lab.train_h100e) for lab in labs),
+                installed_h100e=sum(lab.train_h100e for lab in labs),
                 deployed_h100e=sum(lab.deployed for lab in labs),
                 power_gw=sum(lab.power_gw for lab in labs),
             )

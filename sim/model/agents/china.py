@@ -69,9 +69,21 @@ class China(Nation):
         total = self.totals.deployed_h100e
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(total > 0, lab.deployed / total, 1.0 / len(self.labs))
-        supply = m.memo(
-            ("supply", self.key), lambda: m.huawei.supply_for(self) + m.nvidia.supply_for(self)
-        )
+        per_share, wanted_per_share = m.memo(("orders", self.key), lambda: self._orders(price, cost))
+        wanted = wanted_per_share * share
+        cap = self.world.state_finance_busd_per_year / 12.0 * share
+        state = np.clip(wanted - own, 0.0, cap)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(wanted > 0, np.minimum(own + state, wanted) / wanted, 0.0)
+        return per_share * (share * scale), state
+
+    def _orders(self, price: np.ndarray, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """China's money wanted by type for all that can be had [billion USD], (K, R), and its total.
+
+        Before the share of one lab: the same for every lab, so computed once a month.
+        """
+        m = self.model
+        supply = m.huawei.supply_for(self) + m.nvidia.supply_for(self)
         # worth comparing costs per useful H100e among the types on offer (the supply already
         # says how many can be had, so expected fills do not enter)
         offered = (supply > 0) & np.isfinite(cost)
@@ -81,21 +93,14 @@ class China(Nation):
         worth = np.clip(2.0 - rel, 0.0, 1.0)
         with np.errstate(invalid="ignore"):
             money = np.where(
-                supply * worth > 0,
-                m.world.behaviour.china_appetite * supply * share * worth * price * 1e-6,
-                0.0,
+                supply * worth > 0, m.world.behaviour.china_appetite * supply * worth * price * 1e-6, 0.0
             )
-        # the mandate: Huawei's types get at least that share of the lab's chip money
+        # the mandate: Huawei's types get at least that share of the money
         domestic = m.chips.is_huawei[:, None] * (supply > 0)
         n_domestic = np.maximum(rules.total(domestic), 1.0)
         floor = self.policy.china.domestic_mandate * rules.total(money) / n_domestic
         money = np.where(domestic > 0, np.maximum(money, floor), money)
-        wanted = rules.total(money)
-        cap = self.world.state_finance_busd_per_year / 12.0 * share
-        state = np.clip(wanted - own, 0.0, cap)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(wanted > 0, np.minimum(own + state, wanted) / wanted, 0.0)
-        return money * scale, state
+        return money, rules.total(money)
 
     def grid_multiplier(self) -> np.ndarray:
         """The state's power build-out scales China's connection rate (S10, S11)."""

@@ -32,8 +32,9 @@ class Lab(mesa.Agent):
         nation: "us" or "china"; `home` is that nation's agent.
         spec: the lab's parameters (`world.labs.<key>`, draws overlaid).
         units: chips installed by type [chips], (K, R).
-        train_h100e, serve_h100e: their training and serving throughput by type [H100e], (K, R);
-            a chip keeps the throughput of the year it was made (`ChipSpec.perf_growth`).
+        train_h100e, serve_h100e: their training and serving throughput [H100e], (R,); a chip
+            keeps the throughput of the year it was made (`ChipSpec.perf_growth`).
+        need_kw: the power the installed chips draw [kW], (R,).
         algo: own algorithmic efficiency [log10 multiplier, 0 = the US frontier at the start], (R,).
         uplift: effective-compute multiplier from distilling stronger models [log10], (R,).
         run_flop: physical compute of the current frontier run [FLOP], (R,).
@@ -52,12 +53,12 @@ class Lab(mesa.Agent):
         science = model.world.science
         chips = model.chips
         self.units = np.zeros((chips.n_types, r))
-        self.train_h100e = np.zeros((chips.n_types, r))
         for i, chip in enumerate(chips.types):
-            h100e = spec.installed_h100e.get(chip, 0.0)
-            self.units[i] = np.asarray(h100e) / chips.h100e[i]
-            self.train_h100e[i] = h100e
-        self.serve_h100e = self.units * chips.inference_h100e
+            self.units[i] = np.asarray(spec.installed_h100e.get(chip, 0.0)) / chips.h100e[i]
+        # stocks kept as totals, updated as chips arrive and retire (no sum over types a month)
+        self.train_h100e = rules.total(self.units * chips.h100e)
+        self.serve_h100e = rules.total(self.units * chips.inference_h100e)
+        self.need_kw = rules.total(self.units * chips.kw_all_in)
         realisation = np.broadcast_to(spec.pledge_realisation, (r,))
         self.capital = (
             np.broadcast_to(spec.capital_busd, (r,)) + spec.pledge_upfront_busd * realisation
@@ -82,6 +83,7 @@ class Lab(mesa.Agent):
         self.state_money = np.zeros(r)
         self.state_share = np.zeros(r)
         self.lease = np.zeros(r)
+        self.powered = self.powered_share()
         self.deployed = self.deployable()
         self.share = np.broadcast_to(self.home.world.frontier_share, (r,)).astype(float)
         self.concentration = self.share.copy()
@@ -95,35 +97,37 @@ class Lab(mesa.Agent):
         self.flop = rules.monthly_flop(
             self.deployed, self.share, science.flop_per_h100e_s, science.utilisation
         )
+        self.log_flop = np.log(np.maximum(self.flop, 1.0))
         self.run_flop = self.flop * self.run_months
         # without its uplift until the model knows every lab's start (`start_capability`)
-        self.capability = rules.capability(self.run_flop, self.algo)
+        self.base = rules.capability(self.run_flop, self.algo)
+        self.capability = self.base.copy()
         self.algo_effective = self.algo.copy()
 
     def start_capability(self, teacher: np.ndarray) -> None:
         """Apply the distillation uplift at the start, given the teacher's level [log10 FLOP]."""
-        base = rules.capability(self.run_flop, self.algo)
+        base = self.base
         self.capability = rules.imitated(base, self.uplift, teacher)
         self.algo_effective = self.algo + (self.capability - base)
 
     # helpers ------------------------------------------------------------------------------
     def power_need_kw(self) -> np.ndarray:
         """Power the installed chips draw [kW], shape (R,)."""
-        return rules.total(self.units * self.model.chips.kw_all_in)
+        return self.need_kw
 
     def powered_share(self) -> np.ndarray:
         """Share of installed chips that have power [fraction]: the rest sit idle, (R,)."""
-        need = self.power_need_kw()
+        need = self.need_kw
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(need > 0, np.minimum(1.0, self.power_gw * 1e6 / need), 1.0)
 
     def deployable(self) -> np.ndarray:
-        """Training compute that has power [H100e]."""
-        return self.powered_share() * rules.total(self.train_h100e)
+        """Training compute that has power [H100e] (`powered` as set after the month's deliveries)."""
+        return self.powered * self.train_h100e
 
     def serving_h100e(self) -> np.ndarray:
         """Serving capacity that has power [inference H100e]."""
-        return self.powered_share() * rules.total(self.serve_h100e)
+        return self.powered * self.serve_h100e
 
     # phase 3 -------------------------------------------------------------------------------
     def choose_chips(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -133,7 +137,8 @@ class Lab(mesa.Agent):
 
         Returns:
             price [thousand USD/chip] (K, R); shares [-] (K, R); kW bought per billion USD (R,);
-            cost per useful H100e [thousand USD/H100e] (K, R), inf where a type is not offered.
+            cost per useful H100e [thousand USD/H100e] (K, R), inf where a type is not offered;
+            chips per billion USD (K, R) and kW per billion USD (K, R) by type, 0 where not offered.
         """
         m = self.model
         behaviour = m.world.behaviour
@@ -154,8 +159,10 @@ class Lab(mesa.Agent):
         avail = avail * nation.buys[:, None]
         shares = rules.choice_shares(cost, avail, behaviour.choice_temperature)
         with np.errstate(divide="ignore", invalid="ignore"):
-            kw_per_busd = rules.total(np.where(shares > 0, shares * 1e6 / price * chips.kw_all_in, 0.0))
-        return price, shares, kw_per_busd, cost
+            per_busd = np.where(np.isfinite(price), 1e6 / price, 0.0)
+        kw_by_type = per_busd * chips.kw_all_in
+        kw_per_busd = rules.total(shares * kw_by_type)
+        return price, shares, kw_per_busd, cost, per_busd, kw_by_type
 
     def plan(self) -> None:
         """Split this month's budget between chips and researchers, order chips, queue power."""
@@ -169,6 +176,7 @@ class Lab(mesa.Agent):
         self.units = self.units * kept
         self.train_h100e = self.train_h100e * kept
         self.serve_h100e = self.serve_h100e * kept
+        self.need_kw = self.need_kw * kept
         self.researchers = self.researchers * nation.retention
 
         # facilities are leased: energised power costs capex / facility life each month (P19)
@@ -183,19 +191,21 @@ class Lab(mesa.Agent):
         talent_money = budget * (1.0 - b.share_chips * (1.0 - shift))
 
         # every lab of a nation faces the same prices and fills, so the choice is computed once
-        price, shares, kw_per_busd, cost = m.memo(("chip choice", self.nation), self.choose_chips)
+        choice = m.memo(("chip choice", self.nation), self.choose_chips)
+        price, shares, kw_per_busd, cost, per_busd, kw_by_type = choice
         # money by chip type; S12: where the state finances strategic purchases, orders follow
         # what can be had and the state tops up the lab's own money
         money, self.state_money = nation.chip_orders(self, chip_money, price, shares, cost)
-        chip_money = rules.total(money)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            self.state_share = np.where(chip_money > 0, self.state_money / chip_money, 0.0)
-            kw_per_busd = np.where(
-                chip_money > 0,
-                rules.total(np.where(money > 0, money * 1e6 / price * m.chips.kw_all_in, 0.0))
-                / chip_money,
-                kw_per_busd,
-            )
+        if money is None:  # the lab's own money, split by its choice shares
+            money = chip_money * shares
+            self.state_share = np.zeros_like(chip_money)
+        else:
+            chip_money = rules.total(money)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                self.state_share = np.where(chip_money > 0, self.state_money / chip_money, 0.0)
+                kw_per_busd = np.where(
+                    chip_money > 0, rules.total(money * kw_by_type) / chip_money, kw_per_busd
+                )
         self.chip_money = chip_money
 
         queued = nation.queue.get(self.key, 0.0)
@@ -206,7 +216,7 @@ class Lab(mesa.Agent):
             max_money = np.where(kw_per_busd > 0, free_kw / kw_per_busd, 0.0)
             spend = np.minimum(chip_money, max_money)
             scale = np.where(chip_money > 0, spend / chip_money, 0.0)
-            self.orders = np.where(money > 0, money * scale * 1e6 / price, 0.0)  # [chips]
+        self.orders = money * (scale * per_busd)  # [chips]
         self.order_money = spend
 
         # power projects: keep enough under development for the chips the lab expects to get
@@ -235,25 +245,27 @@ class Lab(mesa.Agent):
         """Install what arrived, run the frontier training and improve algorithmic efficiency."""
         m = self.model
         s = m.world.science
-        chips = m.chips
         got, paid = m.deliveries(self)
         self.units = self.units + got
-        self.train_h100e = self.train_h100e + got * chips.h100e * m.perf
-        self.serve_h100e = self.serve_h100e + got * chips.inference_h100e * m.perf
+        # training H100e, serving H100e and kW of what arrived, in one pass over the types
+        added = rules.weighted_total(got, m.chip_weights)
+        self.train_h100e = self.train_h100e + added[0]
+        self.serve_h100e = self.serve_h100e + added[1]
+        self.need_kw = self.need_kw + added[2]
         # the state pays its share of what arrived (S12)
         self.capital = self.capital - paid * (1.0 - self.state_share)
         # the fill the lab plans with is a running average, like the makers' signals: a
         # one-month memory would swing the money between chips and talent every other month
+        ordered = self.order_money > 1e-12
         with np.errstate(divide="ignore", invalid="ignore"):
-            got_share = np.where(self.order_money > 1e-12, paid / self.order_money, self.fill)
-        self.fill = m.learn(self.fill, np.clip(got_share, 0.0, 1.0))
+            got_share = np.clip(np.where(ordered, paid / self.order_money, self.fill), 0.0, 1.0)
+        self.fill = m.learn(self.fill, got_share)
         self.chip_spend = paid
         # money that found no chips (makers rationed the orders): power shortages are not counted,
         # so a lab short of power does not make up for it by concentrating
-        with np.errstate(divide="ignore", invalid="ignore"):
-            unspent = np.where(self.order_money > 1e-12, 1.0 - paid / self.order_money, 0.0)
-        self.pressure = m.learn(self.pressure, np.clip(unspent, 0.0, 1.0))
+        self.pressure = m.learn(self.pressure, np.where(ordered, 1.0 - got_share, 0.0))
 
+        self.powered = self.powered_share()
         self.deployed = self.deployable() + self.home.pooled_compute(self)
         gap_leader = m.leader_capability - self.capability
         nation = self.home.world
@@ -270,7 +282,7 @@ class Lab(mesa.Agent):
         # imitation: a teacher is the other nation's frontier as it was `imitation_delay_months`
         # ago; distilling costs experiment compute, and only a lab behind its teacher does it
         teacher = m.delayed_frontier(self.home.other, s.imitation_delay_months)
-        base = rules.capability(self.run_flop, self.algo)
+        base = self.base  # last month's run and algorithms
         access = self.home.distillation_access()
         distilling = access * (teacher > base)
         experiments = self.deployed * (1.0 - self.share) * (1.0 - s.distill_compute_share * distilling)
@@ -283,7 +295,9 @@ class Lab(mesa.Agent):
             s.talent_elasticity,
             s.compute_elasticity,
             s.algo_shock_sd * m.shock(f"algo.{self.key}"),
-        ) * rules.diminishing(self.algo, s.algo_returns)
+            level=self.algo,
+            returns=s.algo_returns,
+        )
         spill = rules.catch_up(
             m.delayed_open_algo(s.imitation_delay_months) - self.algo, s.open_spill_rate
         )
@@ -292,12 +306,13 @@ class Lab(mesa.Agent):
 
         # the run lasts about as long as the lab's effective compute takes to grow e-fold: a
         # longer run would be overtaken by a later, bigger one (Sevilla et al. 2022)
-        grew = np.log(10.0) * (own + spill) + np.log(np.maximum(flop, 1.0) / np.maximum(self.flop, 1.0))
+        log_flop = np.log(np.maximum(flop, 1.0))
+        grew = np.log(10.0) * (own + spill) + (log_flop - self.log_flop)
         self.growth = m.learn(self.growth, grew)
         self.run_months = rules.run_length(self.growth, s.run_months_min, s.run_months_max)
-        self.flop = flop
+        self.flop, self.log_flop = flop, log_flop
         self.run_flop = rules.run_flop_update(self.run_flop, flop, self.run_months)
-        base = rules.capability(self.run_flop, self.algo)
+        base = self.base = rules.capability(self.run_flop, self.algo)
         reached = rules.imitated(base, self.uplift, teacher)
         self.algo_effective = self.algo + (reached - base)
         self.capability = np.maximum(self.capability, reached)

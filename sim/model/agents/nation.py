@@ -116,13 +116,13 @@ class Nation(mesa.Agent):
         price: np.ndarray,
         shares: np.ndarray,
         cost: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray | None, np.ndarray]:
         """A lab's chip money by type this month [billion USD], (K, R), and the state's part (R,).
 
-        By default the lab splits its own chip money `own` by its choice shares, with no state
-        money.
+        By default (money None) the lab splits its own chip money `own` by its choice shares,
+        with no state money.
         """
-        return own * shares, np.zeros(self.model.n_runs)
+        return None, np.zeros(self.model.n_runs)
 
     def visa_cost_musd(self) -> Any:
         """Visa cost of a hire spread per month [million USD/head/month]."""

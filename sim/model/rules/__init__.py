@@ -26,7 +26,7 @@ from sim.model.rules.capability import (
     run_length,
     toward,
 )
-from sim.model.rules.common import growth_factor, total
+from sim.model.rules.common import growth_factor, total, weighted_total
 from sim.model.rules.lag import capability_lag, first_reach, lag_at_end
 from sim.model.rules.market import (
     ExportTerms,
@@ -66,5 +66,6 @@ __all__ = [
     "tatonnement",
     "toward",
     "total",
+    "weighted_total",
     "yield_at",
 ]

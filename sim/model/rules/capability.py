@@ -68,17 +68,22 @@ def algo_progress(
     talent_elasticity: np.ndarray | float,
     compute_elasticity: np.ndarray | float,
     shock: np.ndarray,
+    level: np.ndarray | float = 0.0,
+    returns: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """A lab's own algorithmic progress this month [log10/month].
 
-    rate x (researchers/ref)^a x (experiment compute/ref)^b x (1 + shock), never negative:
-    a Jones-style research production function (P23 sets `rate`, S15/S23 motivate talent).
+    rate x (researchers/ref)^a x (experiment compute/ref)^b x 10^(-returns x level) x (1 + shock),
+    never negative: a Jones-style research production function with diminishing returns in the
+    efficiency already found (`diminishing`; P23 sets `rate`, S15/S23 motivate talent).
     """
     r = np.maximum(np.asarray(researchers, dtype=float), 1e-9) / ref_researchers
     c = np.maximum(np.asarray(compute, dtype=float), 1e-9) / ref_compute
-    # exp(a log r) rather than r**a: the same value, several times faster on arrays of exponents
+    # one exp of a sum of logs rather than three powers: the same value, several times faster
     step = np.asarray(rate) * np.exp(
-        np.asarray(talent_elasticity) * np.log(r) + np.asarray(compute_elasticity) * np.log(c)
+        np.asarray(talent_elasticity) * np.log(r)
+        + np.asarray(compute_elasticity) * np.log(c)
+        - np.log(10.0) * np.asarray(returns) * np.asarray(level)
     )
     return np.maximum(step * (1.0 + shock), 0.0)
 

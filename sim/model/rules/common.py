@@ -21,6 +21,23 @@ def total(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def weighted_total(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Sum over the first axis of values x weights, for several weights at once, in fixed order.
+
+    Args:
+        values: shape (K, R), e.g. chips by type [chips].
+        weights: shape (K, J, R), J weights per type (e.g. H100e, kW per chip).
+
+    Returns:
+        Shape (J, R): row j is sum over k of values[k] x weights[k, j], added type by type (the
+        same bits for any chunk size, as `total`), without building the (K, J, R) product.
+    """
+    out = np.zeros(np.shape(weights)[1:])
+    for row, weight in zip(values, weights, strict=True):
+        out = out + row * weight
+    return out
+
+
 def growth_factor(rate_per_year: np.ndarray | float, months: np.ndarray | float) -> np.ndarray:
     """(1 + rate)^(months/12) [-]."""
     return np.power(1.0 + np.asarray(rate_per_year, dtype=float), np.asarray(months) / 12.0)
