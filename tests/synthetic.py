@@ -169,6 +169,7 @@ def synthetic(
         "description": "Test fixture: one US lab, one Chinese lab, fixed parameters.",
         "run": {"start": "2025-01", "end": end, "runs": runs, "seed": seed},
         "world": WORLD,
-        "policy": {"effective": "2026-01"},
+        # the policy under test holds from the start: no year without controls before it
+        "policy": {"effective": "2025-01"},
     }
     return scenario_from_dict(apply_paths(raw, updates or {}))

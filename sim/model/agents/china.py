@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -13,6 +14,33 @@ if TYPE_CHECKING:
     from sim.model import RaceModel
     from sim.model.agents.lab import Lab
     from sim.model.views import PolicyView
+
+
+@dataclass(frozen=True)
+class _Wants:
+    """China's wants this month per unit of a lab's share [billion USD/month], by type (K, R).
+
+    Attributes:
+        strategic: wants of scarce Nvidia types (capped or smuggled), bought in full.
+        strategic_total: their sum, (R,).
+        domestic: 1 on Huawei's row, else 0.
+        domestic_total: the want of Huawei's chips, (R,).
+        sorted_wants: the non-strategic wants in merit order (cheapest per useful H100e first).
+        sorted_before: the sum of the cheaper ones before each, in merit order.
+        sorted_domestic: 1 where Huawei's row sits in merit order.
+        after_domestic: 1 for the ranks after Huawei's.
+        unsort: row indices that put merit order back in catalogue order.
+    """
+
+    strategic: np.ndarray
+    strategic_total: np.ndarray
+    domestic: np.ndarray
+    domestic_total: np.ndarray
+    sorted_wants: np.ndarray
+    sorted_before: np.ndarray
+    sorted_domestic: np.ndarray
+    after_domestic: np.ndarray
+    unsort: np.ndarray
 
 
 class China(Nation):
@@ -57,50 +85,74 @@ class China(Nation):
     ) -> tuple[np.ndarray, np.ndarray]:
         """S12: Chinese labs order what can be had, and the state pays what their money does not.
 
-        For each type a lab orders its share (of China's deployed compute) of what the makers
-        can supply this month x `china_appetite`, if the type is worth it: a type whose cost per
-        useful H100e is at least twice the cheapest one on offer is not bought (weight falling
-        linearly from 1 at the cheapest to 0 at twice it). State-funded data centres buy domestic
-        chips only (P37): at least `domestic_mandate` of the money goes to Huawei. The lab's own
-        chip money pays first; the state adds what is missing, up to `state_finance_busd_per_year`
-        shared the same way; beyond that, orders shrink in proportion.
+        A lab wants its share (of China's deployed compute last month) of what the makers can
+        supply this month x `china_appetite`, of every type.
+
+        - Scarce advanced chips (Nvidia types under a cap, or smuggled) are strategic: all of
+          them are ordered, and the state pays whatever the lab's own money does not (S12: money
+          was never the problem, chips were). A cap that opens is ordered up to and beyond it.
+        - State-funded data centres buy domestic chips only (P37): `domestic_mandate` of the
+          lab's budget (its own chip money plus its share of `state_finance_busd_per_year`) goes
+          to Huawei's chips first.
+        - The budget left buys the rest (Huawei's chips beyond the mandate, Nvidia types sold
+          with no cap) in merit order, the cheapest cost per useful H100e first, until it runs
+          out: money binds only where chips are plentiful.
         """
         m = self.model
         total = self.totals.deployed_h100e
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(total > 0, lab.deployed / total, 1.0 / len(self.labs))
-        per_share, wanted_per_share = m.memo(("orders", self.key), lambda: self._orders(price, cost))
-        wanted = wanted_per_share * share
-        cap = self.world.state_finance_busd_per_year / 12.0 * share
-        state = np.clip(wanted - own, 0.0, cap)
+        n = m.memo(("orders", self.key), lambda: self._wants(price, cost))
+        # the lab's budget per unit of its share: everything else is the nation's, per share
         with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(wanted > 0, np.minimum(own + state, wanted) / wanted, 0.0)
-        return per_share * (share * scale), state
+            budget = (
+                np.where(share > 0, own / share, 0.0) + self.world.state_finance_busd_per_year / 12.0
+            )
+        left = np.maximum(budget - n.strategic_total, 0.0)
+        # the mandate: domestic chips first, up to that share of the budget
+        mandate = self.policy.china.domestic_mandate * budget
+        reserved = np.minimum(np.minimum(mandate, n.domestic_total), left)
+        # then merit order over what is not strategic: each type gets what the budget has left
+        # after the cheaper ones (in sorted order; the reserved domestic part is already bought)
+        rest = n.sorted_wants - reserved * n.sorted_domestic
+        before = n.sorted_before - reserved * n.after_domestic
+        bought = np.clip(left - reserved - before, 0.0, rest)
+        merit = np.take_along_axis(bought, n.unsort, axis=0)
+        money = (n.strategic + n.domestic * reserved + merit) * share
+        return money, np.maximum(rules.total(money) - own, 0.0)
 
-    def _orders(self, price: np.ndarray, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """China's money wanted by type for all that can be had [billion USD], (K, R), and its total.
+    def _wants(self, price: np.ndarray, cost: np.ndarray) -> _Wants:
+        """What China would buy of each type if money were no object, per unit of a lab's share.
 
-        Before the share of one lab: the same for every lab, so computed once a month.
+        Computed once a month: every lab takes its share of it.
         """
         m = self.model
         supply = m.huawei.supply_for(self) + m.nvidia.supply_for(self)
-        # worth comparing costs per useful H100e among the types on offer (the supply already
-        # says how many can be had, so expected fills do not enter)
-        offered = (supply > 0) & np.isfinite(cost)
-        best = np.min(np.where(offered, cost, np.inf), axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rel = np.where(offered, cost / np.where(np.isfinite(best), best, 1.0), np.inf)
-        worth = np.clip(2.0 - rel, 0.0, 1.0)
         with np.errstate(invalid="ignore"):
-            money = np.where(
-                supply * worth > 0, m.world.behaviour.china_appetite * supply * worth * price * 1e-6, 0.0
-            )
-        # the mandate: Huawei's types get at least that share of the money
-        domestic = m.chips.is_huawei[:, None] * (supply > 0)
-        n_domestic = np.maximum(rules.total(domestic), 1.0)
-        floor = self.policy.china.domestic_mandate * rules.total(money) / n_domestic
-        money = np.where(domestic > 0, np.maximum(money, floor), money)
-        return money, rules.total(money)
+            wants = np.where(supply > 0, m.world.behaviour.china_appetite * supply * price * 1e-6, 0.0)
+        scarce = m.chips.is_nvidia[:, None] & ~m.nvidia.plentiful_for(self)
+        strategic = np.where(scarce, wants, 0.0)
+        domestic_row = m.huawei.chip
+        # merit order of the rest: cheapest cost per useful H100e first (stable, so ties keep
+        # catalogue order); a strategic type's want is already bought
+        order = np.argsort(np.where(supply > 0, cost, np.inf), axis=0, kind="stable")
+        sorted_wants = np.take_along_axis(wants - strategic, order, axis=0)
+        sorted_domestic = (order == domestic_row).astype(float)
+        domestic_rank = np.argmax(sorted_domestic, axis=0)
+        ranks = np.arange(order.shape[0])[:, None]
+        domestic = np.zeros_like(wants)
+        domestic[domestic_row] = 1.0
+        return _Wants(
+            strategic=strategic,
+            strategic_total=rules.total(strategic),
+            domestic=domestic,
+            domestic_total=wants[domestic_row],
+            sorted_wants=sorted_wants,
+            sorted_before=np.cumsum(sorted_wants, axis=0) - sorted_wants,
+            sorted_domestic=sorted_domestic,
+            after_domestic=(ranks > domestic_rank).astype(float),
+            unsort=np.argsort(order, axis=0, kind="stable"),
+        )
 
     def grid_multiplier(self) -> np.ndarray:
         """The state's power build-out scales China's connection rate (S10, S11)."""

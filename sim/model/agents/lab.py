@@ -248,7 +248,9 @@ class Lab(mesa.Agent):
         got, paid = m.deliveries(self)
         self.units = self.units + got
         # training H100e, serving H100e and kW of what arrived, in one pass over the types
-        added = rules.weighted_total(got, m.chip_weights)
+        rows = self.home.buys_rows
+        weights = m.memo(("chip weights", self.nation), lambda: m.chip_weights[rows])
+        added = rules.weighted_total(got[rows], weights)
         self.train_h100e = self.train_h100e + added[0]
         self.serve_h100e = self.serve_h100e + added[1]
         self.need_kw = self.need_kw + added[2]

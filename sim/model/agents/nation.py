@@ -82,6 +82,14 @@ class Nation(mesa.Agent):
         self.build_gw = np.zeros(r)
         #: chip types the nation's labs may buy [bool], (K,)
         self.buys = np.ones(model.chips.n_types, bool)
+        self._buys_rows: np.ndarray | None = None
+
+    @property
+    def buys_rows(self) -> np.ndarray:
+        """Rows of the chip table the nation's labs may buy (the only ones they receive)."""
+        if self._buys_rows is None:
+            self._buys_rows = np.flatnonzero(self.buys)
+        return self._buys_rows
 
     # what differs between nations --------------------------------------------------------
     def react(self, policy: PolicyView) -> PolicyView:

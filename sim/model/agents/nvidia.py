@@ -93,6 +93,19 @@ class Nvidia(ChipMaker):
         supply[nv] = terms.channel(legal, self.leak[nv]) * terms.arrives
         return supply
 
+    def plentiful_for(self, buyer: Nation) -> np.ndarray:
+        """Types Chinese labs can buy legally with no cap this month [bool], (K, R).
+
+        Only these are limited by money: a capped or smuggled type is scarce (S12).
+        """
+        m = self.model
+        out = np.zeros((m.chips.n_types, m.n_runs), bool)
+        if buyer is self.abroad:
+            nv = m.chips.nvidia
+            terms = self.terms(m.chips.price_kusd[nv] * self.price_multiplier)
+            out[nv] = terms.legal_open & np.isinf(self.home.policy.export.cap)
+        return out
+
     def quote(self, buyer: Nation) -> tuple[np.ndarray, np.ndarray]:
         """List price and fill at home; abroad, the legal or smuggling price and fill, net of customs."""
         chips = self.model.chips
@@ -158,16 +171,17 @@ class Nvidia(ChipMaker):
         with np.errstate(divide="ignore", invalid="ignore"):
             share_legal = np.where(cn_orders > 0, legal_in / cn_orders, 0.0)
             share_smug = np.where(cn_orders > 0, smuggled / cn_orders, 0.0)
+        # what a chip ordered brings and costs, by type, the same for every lab of a nation
+        us_in = np.where(other[:, None], 0.0, np.broadcast_to(fill, (k, r)))
+        us_cost = us_in * price * 1e-6  # [billion USD per chip ordered]
+        cn_in = share_legal + share_smug
+        cn_cost = (share_legal * price_legal + share_smug * price_smuggled) * 1e-6
         for lab in us_labs:
-            got = lab.orders * fill
-            got[other] = 0.0
-            self.received[lab.key] = got
-            self.paid[lab.key] = rules.total(got * price) * 1e-6
+            self.received[lab.key] = lab.orders * us_in
+            self.paid[lab.key] = rules.total(lab.orders * us_cost)
         for lab in cn_labs:
-            legal = lab.orders * share_legal
-            smug = lab.orders * share_smug
-            self.received[lab.key] = legal + smug
-            self.paid[lab.key] = rules.total(legal * price_legal + smug * price_smuggled) * 1e-6
+            self.received[lab.key] = lab.orders * cn_in
+            self.paid[lab.key] = rules.total(lab.orders * cn_cost)
         self.leak = leak
         self.imports_legal = rules.total(legal_in * chips.h100e * m.perf)
         self.imports_smuggled = rules.total(smuggled * chips.h100e * m.perf)
