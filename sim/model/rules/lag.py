@@ -84,12 +84,33 @@ def capability_lag(
     return np.where(behind, months - reached_us, np.minimum(-(months - reached_cn), 0.0))
 
 
+def _months_below(path: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """Months a non-decreasing path (T, R) spent below each level[t] (T, R) [months].
+
+    Both the path and the levels are running maxima (non-decreasing in t), so the count is the
+    first month the path reached the level, and it never falls as t grows: one pointer per run
+    walks forward once (T steps in all, instead of T x T comparisons).
+    """
+    n, runs = path.shape
+    cols = np.arange(runs)
+    below = np.empty((level.shape[0], runs), dtype=np.intp)
+    k = np.zeros(runs, dtype=np.intp)
+    for t in range(level.shape[0]):
+        while True:
+            step = (k < n) & (path[np.minimum(k, n - 1), cols] < level[t])
+            if not step.any():
+                break
+            k = k + step
+        below[t] = k
+    return below
+
+
 def _crossing(path: np.ndarray, level: np.ndarray, slope_before: np.ndarray | float) -> np.ndarray:
     """First month a non-decreasing path (T, R) reached level[t] (T, R), interpolated.
 
     As :func:`first_reach`, for every month at once; meaningful where level[t] <= path[t].
     """
-    below = (path[None, :, :] < level[:, None, :]).sum(axis=1)  # months spent below, (T, R)
+    below = _months_below(path, level)
     k = np.minimum(below, path.shape[0] - 1)
     here = np.take_along_axis(path, k, axis=0)
     prev = np.take_along_axis(path, np.maximum(k - 1, 0), axis=0)
