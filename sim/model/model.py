@@ -224,11 +224,17 @@ class RaceModel(mesa.Model):
         return self.memo(("delayed", "open"), lambda: self._delayed("open", months, slope))
 
     def _delayed(self, key: str, months: Any, slope_per_month: Any) -> np.ndarray:
+        # the level `months` before the end of last month (row t), interpolated between months
         path = self.paths[key]
-        back = np.broadcast_to(np.rint(np.asarray(months, dtype=float)), (self.n_runs,))
-        row = self.t - back
+        row = self.t - np.broadcast_to(np.asarray(months, dtype=float), (self.n_runs,))
         runs = np.arange(self.n_runs)
-        value = path[np.clip(row, 0, None).astype(int), runs]
+        low = np.clip(np.floor(row), 0, self.t).astype(int)
+        high = np.minimum(low + 1, self.t)
+        frac = np.clip(row - low, 0.0, 1.0)
+        with np.errstate(invalid="ignore"):  # -inf paths (no open-weight lab) stay -inf
+            value = np.where(
+                frac > 0, path[low, runs] + frac * (path[high, runs] - path[low, runs]), path[low, runs]
+            )
         return np.where(row < 0, path[0] + np.asarray(slope_per_month) * row, value)
 
     # ------------------------------------------------------------------ the month
@@ -267,9 +273,7 @@ class RaceModel(mesa.Model):
         s = self.world.science
         before = {
             key: np.max([lab.capability for lab in nation.labs], axis=0)
-            - s.us_frontier_growth_before_start
-            / 12.0
-            * np.rint(np.asarray(s.imitation_delay_months, float))
+            - s.us_frontier_growth_before_start / 12.0 * np.asarray(s.imitation_delay_months, float)
             for key, nation in self.nations.items()
         }
         for lab in self.labs:
