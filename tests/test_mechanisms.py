@@ -103,14 +103,22 @@ def test_customs_block_cuts_legal_imports_and_raises_domestic_purchases():
         legal_blocked = median(blocked, "china_chip_imports_legal_h100e", y)
         # customs stop H200 and H20 (S4, P35, P38): legal imports near zero
         assert legal_blocked < 0.05 * legal_loose, y
-    # and demand falls on Huawei: more Ascends bought over 2025-2028 (the block holds from 2025
-    # here; within a year the order can flip once the block has used up Huawei's HBM stockpile,
-    # P13, sooner than the opening has)
-    def domestic(result):
-        years = ["2025-12", *YEARS[:3]]
-        return sum(result.year_end["china_domestic_chips_h100e"][y] for y in years)
 
-    assert np.median(domestic(blocked)) > np.median(domestic(loose))
+    # and demand falls on Huawei: never fewer Ascends bought over 2025-2028 (the block holds from
+    # 2025 here; within a year the order can flip once the block has used up Huawei's HBM
+    # stockpile, P13, sooner than the opening has; where Huawei sells all it can make in both,
+    # the two are equal), and a larger domestic share of what China gets
+    def total(result, outcome):
+        years = ["2025-12", *YEARS[:3]]
+        return sum(result.year_end[outcome][y] for y in years)
+
+    def domestic_share(result):
+        domestic = total(result, "china_domestic_chips_h100e")
+        return domestic / (domestic + total(result, "china_chip_imports_h100e"))
+
+    dom_blocked = total(blocked, "china_domestic_chips_h100e")
+    assert np.all(dom_blocked >= total(loose, "china_domestic_chips_h100e") * (1.0 - 1e-9))
+    assert np.median(domestic_share(blocked)) > np.median(domestic_share(loose))
 
 
 def test_no_distillation_widens_the_gap():

@@ -65,11 +65,6 @@ def test_frontier_share_pushes_when_behind_and_is_capped():
     assert rules.frontier_share(0.2, 0.3, np.array([100.0]), 0.3)[0] == pytest.approx(0.3)
 
 
-def test_concentration_target_runs_from_the_start_share_to_the_most_with_pressure():
-    target = rules.concentration_target(0.1, 0.6, np.array([-1.0, 0.0, 0.5, 1.0, 2.0]))
-    np.testing.assert_allclose(target, [0.1, 0.1, 0.35, 0.6, 0.6])
-
-
 def test_diminishing_returns_divide_progress_by_ten_to_the_returns_per_log10_found():
     factor = rules.diminishing(np.array([0.0, 1.0, 2.0]), 0.25)
     np.testing.assert_allclose(factor, [1.0, 10**-0.25, 10**-0.5])
@@ -195,6 +190,21 @@ def test_export_terms_open_channel_needs_permission_and_room():
     assert terms.room[:, 0].tolist() == [np.inf, 0.0, np.inf]
     assert terms.channel(terms.price_legal, terms.price_smuggled)[:, 0].tolist() == [12.5, 15.0, 15.0]
     assert terms.arrives[:, 0].tolist() == [1.0, 0.5, 0.0]
+
+
+def test_export_terms_spread_what_is_left_of_a_cap_over_the_months_left():
+    # a cap is licensed evenly through the year, not bought out in January
+    terms = rules.export_terms(
+        np.array([[10.0]]),
+        np.array([[True]]),
+        np.array([[1200.0]]),
+        np.zeros((1, 1)),
+        0.5,
+        np.zeros((1, 1)),
+        np.array([[300.0]]),
+        months_left=9,
+    )
+    assert terms.room[0, 0] == pytest.approx(100.0)
 
 
 def test_importing_rules_loads_no_mesa_pandas_or_matplotlib():

@@ -251,8 +251,8 @@ class Science(Strict):
     concentration_rate: Probability = _default(
         "science.concentration_rate",
         "1/month",
-        "Share of the gap to its target frontier share a lab closes each month (the target rises "
-        "with the share of its chip money that finds no chips or power)",
+        "Share of the gap between its frontier share and its nation's largest cluster share "
+        "(frontier_share_max) a lab closes each month: labs build ever larger clusters for one run",
     )
     catch_up_push: NonNegative = _default(
         "science.catch_up_push",

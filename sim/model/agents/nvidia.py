@@ -72,6 +72,7 @@ class Nvidia(ChipMaker):
             self.world.smuggling_premium,
             self.abroad.policy.customs,
             self.licensed[self.model.chips.nvidia],
+            months_left=13 - self.model.calendar_month,
         )
 
     def supply_for(self, buyer: Nation) -> np.ndarray:

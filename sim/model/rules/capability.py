@@ -25,19 +25,6 @@ def frontier_share(
     return np.minimum(np.minimum(share, 2.5 * np.asarray(base)), most)
 
 
-def concentration_target(
-    start: np.ndarray | float, most: np.ndarray | float, pressure: np.ndarray
-) -> np.ndarray:
-    """Frontier share a lab moves toward: from its start share to `most` as money outruns chips.
-
-    start + (most - start) x pressure [fraction], where pressure [0-1] is the share of the lab's
-    chip money that found no chips: a lab that cannot grow its fleet as fast as its budget
-    allows puts more of the fleet it has on one run (P22: the largest runs grew 4-5x a
-    year while fleets grew more slowly).
-    """
-    return np.asarray(start) + (np.asarray(most) - np.asarray(start)) * np.clip(pressure, 0.0, 1.0)
-
-
 def run_flop_update(
     run_flop: np.ndarray, monthly_flop: np.ndarray, run_months: np.ndarray | float
 ) -> np.ndarray:

@@ -93,7 +93,8 @@ class ExportTerms:
 
     Attributes:
         allowed: the US lets the type be sold to China [bool].
-        room: units still licensable under the calendar year's cap [chips], >= 0.
+        room: units licensable this month: what is left of the calendar year's cap, spread
+            evenly over the months left [chips/month], >= 0.
         legal_open: the legal channel is open: allowed and room left [bool].
         price_legal: list x (1 + fee) [thousand USD/chip].
         price_smuggled: list x (1 + smuggling premium) [thousand USD/chip].
@@ -120,6 +121,7 @@ def export_terms(
     smuggling_premium: np.ndarray | float,
     customs: np.ndarray,
     licensed: np.ndarray,
+    months_left: int = 1,
 ) -> ExportTerms:
     """The export rule as Chinese buyers meet it, shared by quoting and selling.
 
@@ -131,8 +133,11 @@ def export_terms(
         smuggling_premium: extra price of a smuggled chip [fraction of list], (R,) or scalar.
         customs: share of legal imports China's customs stop [0-1], (n_nvidia, R).
         licensed: units licensed so far this calendar year [chips], (n_nvidia, R).
+        months_left: months of the calendar year left, this one included [months]: licences are
+            granted evenly over them (assumption: P9 ties China's volume to 50% of US sales,
+            which spreads shipments through the year), so a cap is not bought out in January.
     """
-    room = np.maximum(cap - licensed, 0.0)
+    room = np.maximum(cap - licensed, 0.0) / max(int(months_left), 1)
     return ExportTerms(
         allowed=allowed,
         room=room,
