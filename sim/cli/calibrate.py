@@ -60,7 +60,7 @@ from sim.cli.tables import fit_table
 @click.option(
     "--abc-runs",
     type=click.IntRange(min=100),
-    default=20000,
+    default=60000,
     show_default=True,
     help="Prior draws of the ABC step (one run each).",
 )
