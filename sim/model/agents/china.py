@@ -108,15 +108,17 @@ class China(Nation):
             budget = (
                 np.where(share > 0, own / share, 0.0) + self.world.state_finance_busd_per_year / 12.0
             )
-        left = np.maximum(budget - n.strategic_total, 0.0)
-        # the mandate: domestic chips first, up to that share of the budget
+        # the mandate first: state-funded data centres buy domestic chips, up to that share of
+        # the budget, whatever else is on offer (P37)
         mandate = self.policy.china.domestic_mandate * budget
-        reserved = np.minimum(np.minimum(mandate, n.domestic_total), left)
-        # then merit order over what is not strategic: each type gets what the budget has left
-        # after the cheaper ones (in sorted order; the reserved domestic part is already bought)
+        reserved = np.minimum(mandate, n.domestic_total)
+        # scarce Nvidia chips are bought in full; what the budget has left buys the rest in merit
+        # order: each type gets what is left after the cheaper ones (in sorted order; the
+        # reserved domestic part is already bought)
+        left = np.maximum(budget - reserved - n.strategic_total, 0.0)
         rest = n.sorted_wants - reserved * n.sorted_domestic
         before = n.sorted_before - reserved * n.after_domestic
-        bought = np.clip(left - reserved - before, 0.0, rest)
+        bought = np.clip(left - before, 0.0, rest)
         merit = np.take_along_axis(bought, n.unsort, axis=0)
         money = (n.strategic + n.domestic * reserved + merit) * share
         return money, np.maximum(rules.total(money) - own, 0.0)
