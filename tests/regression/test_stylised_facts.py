@@ -37,9 +37,14 @@ def test_customs_block_cuts_legal_imports_and_raises_domestic_purchases():
         legal_blocked = median(blocked, "china_chip_imports_legal_h100e", y)
         # the scenario's customs stop H200 and H20 (S4, P35, P38): legal imports near zero
         assert legal_blocked < 0.05 * legal_loose, y
-        assert median(blocked, "china_domestic_chips_h100e", y) > median(
-            loose, "china_domestic_chips_h100e", y
-        ), y
+        # demand falls on Huawei: never fewer Ascends (Huawei sells all it can make in both when
+        # the domestic mandate, P37, takes its output first) and a larger domestic share
+        dom_blocked = median(blocked, "china_domestic_chips_h100e", y)
+        dom_loose = median(loose, "china_domestic_chips_h100e", y)
+        assert dom_blocked >= dom_loose * (1.0 - 1e-9), y
+        share_blocked = dom_blocked / (dom_blocked + median(blocked, "china_chip_imports_h100e", y))
+        share_loose = dom_loose / (dom_loose + median(loose, "china_chip_imports_h100e", y))
+        assert share_blocked > share_loose, y
 
 
 def test_no_distillation_widens_the_gap():
