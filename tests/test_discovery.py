@@ -116,7 +116,7 @@ def test_discover_command_writes_boxes_pandas_can_load(tmp_path):
         "discover",
         SCENARIOS / "baseline.yaml",
         "--where",
-        "capability_lag_months@2028-12 <= 4",
+        "capability_lag_months@2028-12 <= 10",
         "--runs",
         600,
         "--seed",
@@ -127,7 +127,7 @@ def test_discover_command_writes_boxes_pandas_can_load(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Box 1" in result.output and "coverage" in result.output
     body = json.loads((out / "discovery.json").read_text())
-    assert body["runs"] == 600 and body["where"]["text"] == "capability_lag_months@2028-12 <= 4"
+    assert body["runs"] == 600 and body["where"]["text"] == "capability_lag_months@2028-12 <= 10"
     assert 0 < body["n_interest"] < 600
     first = body["boxes"][0]
     assert 0 < first["coverage"] <= 1 and first["density"] > body["base_rate"]
@@ -136,7 +136,7 @@ def test_discover_command_writes_boxes_pandas_can_load(tmp_path):
     assert set(loaded.tables) == {"boxes", "limits", "trajectory", "runs"}
     runs = loaded.tables["runs"]
     assert runs["interest"].sum() == body["n_interest"]
-    assert (runs["capability_lag_months@2028-12"] <= 4).sum() == body["n_interest"]
+    assert (runs["capability_lag_months@2028-12"] <= 10).sum() == body["n_interest"]
     assert (out / "trajectory.png").exists()
 
 
