@@ -81,7 +81,9 @@ def calibrated_parameters(
 
     Args:
         priors: priors.yaml's ``parameters`` ({path: {low, high, unit, …}}).
-        calibrated: calibrated.yaml's ``uncertainties`` ({path: {dist, low, mode, high}}).
+        calibrated: calibrated.yaml's ``uncertainties``: {path: {dist, low, mode, high}} or, for
+            the joint posterior, {path: {dist: empirical, values: [...], group}} (drawn as its
+            5%-95% range and median).
         point_fit: the fit report's point values ({path: value}).
         heading: figure title.
     """
@@ -97,6 +99,10 @@ def calibrated_parameters(
 
         ax.barh(yi, 1.0, left=0.0, height=0.7, color="0.9", edgecolor="0.6", lw=0.5)
         post = calibrated.get(path)
+        if post and post.get("dist") == "empirical" and post.get("values"):
+            values = np.asarray(post["values"], dtype=float)
+            p5, p50, p95 = np.quantile(values, [0.05, 0.5, 0.95])
+            post = {"low": p5, "mode": p50, "high": p95}
         if post and {"low", "high"} <= set(post):
             ax.hlines(yi, scale(post["low"]), scale(post["high"]), color="0.2", lw=3)
             if "mode" in post:
@@ -104,8 +110,8 @@ def calibrated_parameters(
         if path in point_fit:
             ax.plot(scale(point_fit[path]), yi, "o", color=style.INK, mfc="white", ms=7)
     ax.plot([], [], "s", color="0.9", mec="0.6", label="prior range")
-    ax.plot([], [], "-", color="0.2", lw=3, label="calibrated range (low–high)")
-    ax.plot([], [], "^", color=style.INK, label="calibrated mode")
+    ax.plot([], [], "-", color="0.2", lw=3, label="calibrated range (5%–95%, or low–high)")
+    ax.plot([], [], "^", color=style.INK, label="calibrated median (or mode)")
     ax.plot([], [], "o", color=style.INK, mfc="white", label="point fit")
     ax.set_yticks(y, [f"{p} [{priors[p].get('unit', '')}]" for p in paths], fontsize="small")
     ax.set_ylim(len(paths) - 0.5, -0.5)
