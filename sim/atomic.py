@@ -9,11 +9,14 @@ after a power cut.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+from sim.errors import OutputError
 
 #: permissions of a written file [octal mode]; mkstemp makes 0600, outputs are meant to be shared.
 FILE_MODE = 0o644
@@ -48,11 +51,48 @@ def atomic_file(path: str | Path, write: Callable[[Path], object]) -> Path:
     return path
 
 
+def is_results_folder(path: str | Path) -> bool:
+    """Whether `path` is a folder sim wrote: it holds the manifest.json every results folder has.
+
+    The manifest must be a JSON object naming a ``sim`` command and the library versions.
+    """
+    manifest = Path(path) / "manifest.json"
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(data, dict)
+        and str(data.get("command", "")).startswith("sim ")
+        and isinstance(data.get("versions"), dict)
+    )
+
+
+def check_out(out: str | Path, option: str = "--out") -> Path:
+    """Refuse an output folder that exists and is not a sim results folder (nothing is touched).
+
+    A new path, or an existing results folder (which the command replaces whole once its new
+    results are complete), is fine.
+
+    Raises:
+        OutputError: one line naming the path and the fix.
+    """
+    out = Path(out)
+    if out.exists() and not (out.is_dir() and is_results_folder(out)):
+        kind = "a folder sim did not write" if out.is_dir() else "a file"
+        raise OutputError(
+            f"{option} {out}: it is {kind}, and writing results there would replace it "
+            "(fix: name a new folder, or an existing sim results folder)"
+        )
+    return out
+
+
 def atomic_folder(out: str | Path, fill: Callable[[Path], None]) -> Path:
     """Create `out` by filling a temporary sibling folder and renaming it into place.
 
     If `fill` raises, nothing is left behind. An existing `out` is replaced only after the new
-    folder is complete.
+    folder is complete, and only if it is a sim results folder (`check_out`): any other folder
+    or file is refused before anything is written.
 
     Args:
         out: the folder to create or replace.
@@ -61,7 +101,7 @@ def atomic_folder(out: str | Path, fill: Callable[[Path], None]) -> Path:
     Returns:
         The folder written.
     """
-    out = Path(out)
+    out = check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:

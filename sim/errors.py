@@ -41,3 +41,7 @@ class ModelError(SimError):
     """The model failed inside a run (e.g. a non-finite state); names the run index."""
 
     exit_code = 1
+
+
+class OutputError(SimError):
+    """An output location that cannot be used (it would overwrite something sim did not write)."""

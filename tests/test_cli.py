@@ -208,3 +208,50 @@ def test_sim_error_is_one_line_on_stderr(tmp_path):
     )
     assert result.exit_code == 2 and "power of two" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_out_refuses_a_folder_sim_did_not_write_and_touches_nothing(tmp_path):
+    # issue 11: `--out scenarios` once deleted every scenario file
+    precious = tmp_path / "mine"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    result = CliRunner().invoke(
+        main, ["run", str(SCENARIOS / "loosen_h200.yaml"), "--runs", "5", "--out", str(precious)]
+    )
+    assert result.exit_code == 2, result.output
+    assert "--out" in result.output and "sim did not write" in result.output
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in precious.iterdir()) == ["notes.txt"]
+    assert (precious / "notes.txt").read_text() == "keep me"
+
+
+def test_out_replaces_an_existing_results_folder(tmp_path):
+    out = tmp_path / "res"
+    args = ["run", str(SCENARIOS / "loosen_h200.yaml"), "--runs", "5", "--no-plots", "--out", str(out)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert (out / "manifest.json").exists()
+    again = CliRunner().invoke(main, [*args[:3], "7", *args[4:]])
+    assert again.exit_code == 0, again.output
+    assert json.loads((out / "summary.json").read_text())["runs"] == 7
+
+
+def test_out_refuses_a_file(tmp_path):
+    target = tmp_path / "a.txt"
+    target.write_text("x")
+    result = CliRunner().invoke(
+        main,
+        [
+            "sweep",
+            str(SCENARIOS / "loosen_h200.yaml"),
+            "--param",
+            "policy.us.export.h200.cap_units",
+            "--values",
+            "0,1",
+            "--runs",
+            "3",
+            "--out",
+            str(target),
+        ],
+    )
+    assert result.exit_code == 2 and "is a file" in result.output
+    assert target.read_text() == "x"

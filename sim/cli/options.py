@@ -39,9 +39,27 @@ def seed_option(help: str = SEED_HELP) -> Decorator:
     return click.option("--seed", type=click.IntRange(min=0), help=help)
 
 
+def _check_out(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse, before anything runs, an --out that is not new and not a sim results folder."""
+    if value is not None:
+        from sim.atomic import check_out
+
+        check_out(value)
+    return value
+
+
 def out_option(help: str) -> Decorator:
-    """``--out DIR``, the results folder; None when not given (the command picks a default)."""
-    return click.option("--out", type=click.Path(file_okay=False), help=help)
+    """``--out DIR``, the results folder; None when not given (the command picks a default).
+
+    Checked before the command runs: a new path, or an existing sim results folder (replaced
+    whole once the new results are complete); anything else stops with one line, exit 2.
+    """
+    return click.option(
+        "--out",
+        type=click.Path(file_okay=False),
+        callback=_check_out,
+        help=help + " A new path, or an existing sim results folder (replaced when complete).",
+    )
 
 
 def set_option(help: str = "Override any field.") -> Decorator:
