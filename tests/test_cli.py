@@ -255,3 +255,15 @@ def test_out_refuses_a_file(tmp_path):
     )
     assert result.exit_code == 2 and "is a file" in result.output
     assert target.read_text() == "x"
+
+
+@pytest.mark.parametrize("name", ["../../escape", "/etc/passwd", "a/b", "..", "x\x1b[31m\ny"])
+def test_default_results_folder_stays_under_results_whatever_the_name(name):
+    from pathlib import Path
+
+    from sim.run.results import default_out
+
+    out = default_out("", name, root=Path("results"))
+    assert out.parent == Path("results")
+    assert "/" not in out.name and ".." not in out.name
+    assert all(c.isalnum() or c in "._-" for c in out.name)

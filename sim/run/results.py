@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -88,10 +89,20 @@ def summary_dict(result: Any) -> dict[str, Any]:
     }
 
 
+def slug(name: str, most: int = 60) -> str:
+    """A file-name-safe form of a scenario name: letters, digits, '-', '_' and '.' only.
+
+    Path separators, '..', control characters and anything else become '-', so a name such as
+    ``../../x`` or ``/etc`` can never place results outside the results folder.
+    """
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-") or "scenario"
+    return cleaned[:most]
+
+
 def default_out(kind: str, name: str, root: Path = Path("results")) -> Path:
-    """results/<name>-<kind>-<UTC timestamp> (kind is '' for sim run)."""
+    """results/<slug of name>-<kind>-<UTC timestamp> (kind is '' for sim run), always under root."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    label = f"{name}-{kind}" if kind else name
+    label = f"{slug(name)}-{kind}" if kind else slug(name)
     path = root / f"{label}-{stamp}"
     n = 1
     while path.exists():
