@@ -267,3 +267,26 @@ def test_default_results_folder_stays_under_results_whatever_the_name(name):
     assert out.parent == Path("results")
     assert "/" not in out.name and ".." not in out.name
     assert all(c.isalnum() or c in "._-" for c in out.name)
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])
+def test_nan_and_infinity_are_refused_in_float_fields(value, tmp_path):
+    # issue 11: .inf/.nan ran into non-finite numbers with exit 0
+    out = tmp_path / "never"
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(SCENARIOS / "baseline.yaml"),
+            "--runs",
+            "3",
+            "--no-plots",
+            "--set",
+            f"world.science.utilisation={value}",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert "world.science.utilisation" in result.output and "finite" in result.output
+    assert not out.exists()

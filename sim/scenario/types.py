@@ -38,9 +38,9 @@ YearMonth = Annotated[str, YearMonthField]
 
 
 class Strict(BaseModel):
-    """Base of every block: frozen, unknown keys are errors."""
+    """Base of every block: frozen, unknown keys are errors, NaN and infinity are refused."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 def quantity(
