@@ -66,7 +66,20 @@ def test_frontier_share_pushes_when_behind_and_is_capped():
 
 
 def test_diminishing_returns_divide_progress_by_ten_to_the_returns_per_log10_found():
-    factor = rules.diminishing(np.array([0.0, 1.0, 2.0]), 0.25)
+    # the reference lab (inputs at their references, no shock) at efficiency levels 0, 1, 2
+    step = rules.algo_progress(
+        1.0,
+        np.full(3, 600.0),
+        600.0,
+        np.full(3, 4e5),
+        4e5,
+        0.3,
+        0.2,
+        np.zeros(3),
+        level=np.array([0.0, 1.0, 2.0]),
+        returns=0.25,
+    )
+    factor = step / step[0]
     np.testing.assert_allclose(factor, [1.0, 10**-0.25, 10**-0.5])
 
 

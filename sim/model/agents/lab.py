@@ -80,24 +80,21 @@ class Lab(mesa.Agent):
         self.orders = np.zeros((chips.n_types, r))
         self.order_money = np.zeros(r)
         self.chip_spend = np.zeros(r)
-        self.state_money = np.zeros(r)
         self.state_share = np.zeros(r)
-        self.lease = np.zeros(r)
         self.powered = self.powered_share()
         self.deployed = self.deployable()
         self.share = np.broadcast_to(self.home.world.frontier_share, (r,)).astype(float)
         self.concentration = self.share.copy()
-        self.chip_money = np.zeros(r)
         # before the start, effective compute grew as the US frontier did (P22, P23)
         self.growth = np.broadcast_to(
             science.us_frontier_growth_before_start * np.log(10.0) / 12.0, (r,)
         ).astype(float)
         self.run_months = rules.run_length(self.growth, science.run_months_min, science.run_months_max)
-        self.flop = rules.monthly_flop(
+        flop = rules.monthly_flop(
             self.deployed, self.share, science.flop_per_h100e_s, science.utilisation
         )
-        self.log_flop = np.log(np.maximum(self.flop, 1.0))
-        self.run_flop = self.flop * self.run_months
+        self.log_flop = np.log(np.maximum(flop, 1.0))
+        self.run_flop = flop * self.run_months
         # without its uplift until the model knows every lab's start (`start_capability`)
         self.base = rules.capability(self.run_flop, self.algo)
         self.capability = self.base.copy()
@@ -180,8 +177,7 @@ class Lab(mesa.Agent):
 
         # facilities are leased: energised power costs capex / facility life each month (P19)
         capex_busd_per_gw = nation.world.power_capex_busd_per_gw
-        self.lease = self.power_gw * capex_busd_per_gw / science.facility_life_months
-        self.capital = self.capital - self.lease
+        self.capital = self.capital - self.power_gw * capex_busd_per_gw / science.facility_life_months
 
         budget = np.maximum(self.capital, 0.0) * b.capital_draw
         # S12/S23: when chips are rationed, money moves to talent and efficiency
@@ -194,18 +190,17 @@ class Lab(mesa.Agent):
         price, shares, kw_per_busd, cost, per_busd, kw_by_type = choice
         # money by chip type; S12: where the state finances strategic purchases, orders follow
         # what can be had and the state tops up the lab's own money
-        money, self.state_money = nation.chip_orders(self, chip_money, price, shares, cost)
+        money, state_money = nation.chip_orders(self, chip_money, price, shares, cost)
         if money is None:  # the lab's own money, split by its choice shares
             money = chip_money * shares
             self.state_share = np.zeros_like(chip_money)
         else:
             chip_money = rules.total(money)
             with np.errstate(divide="ignore", invalid="ignore"):
-                self.state_share = np.where(chip_money > 0, self.state_money / chip_money, 0.0)
+                self.state_share = np.where(chip_money > 0, state_money / chip_money, 0.0)
                 kw_per_busd = np.where(
                     chip_money > 0, rules.total(money * kw_by_type) / chip_money, kw_per_busd
                 )
-        self.chip_money = chip_money
 
         queued = nation.queue.get(self.key, 0.0)
         coming = queued * np.minimum(1.0, b.chip_lead_months * nation.delivery_ratio)
@@ -221,6 +216,8 @@ class Lab(mesa.Agent):
         # power projects: keep enough under development for the chips the lab expects to get
         # over the construction lead time (its money x the share of orders that arrive)
         with np.errstate(divide="ignore", invalid="ignore"):
+            # a lab that buys nothing this month sizes power at 20 B$ of chips per GW (assumption:
+            # about an H200's price per kW all-in)
             chip_busd_per_gw = np.where(kw_per_busd > 0, 1e6 / kw_per_busd, 20.0)
         lead = nation.world.construction_months
         target = need_kw * 1e-6 + chip_money * self.fill * lead / chip_busd_per_gw
@@ -311,7 +308,7 @@ class Lab(mesa.Agent):
         grew = np.log(10.0) * (own + spill) + (log_flop - self.log_flop)
         self.growth = m.learn(self.growth, grew)
         self.run_months = rules.run_length(self.growth, s.run_months_min, s.run_months_max)
-        self.flop, self.log_flop = flop, log_flop
+        self.log_flop = log_flop
         self.run_flop = rules.run_flop_update(self.run_flop, flop, self.run_months)
         base = self.base = rules.capability(self.run_flop, self.algo)
         reached = rules.imitated(base, self.uplift, teacher)

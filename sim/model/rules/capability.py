@@ -19,7 +19,7 @@ def frontier_share(
     """Share of deployed compute a lab puts on its frontier run [fraction].
 
     A lab behind the global leader by `gap_log10` [log10 effective FLOP] pushes harder:
-    base x (1 + push x gap), at most 2.5 x base and at most `most`.
+    base x (1 + push x gap), at most 2.5 x base (assumption) and at most `most`.
     """
     share = np.asarray(base) * (1.0 + np.asarray(push) * np.maximum(gap_log10, 0.0))
     return np.minimum(np.minimum(share, 2.5 * np.asarray(base)), most)
@@ -62,7 +62,8 @@ def algo_progress(
 
     rate x (researchers/ref)^a x (experiment compute/ref)^b x 10^(-returns x level) x (1 + shock),
     never negative: a Jones-style research production function with diminishing returns in the
-    efficiency already found (`diminishing`; P23 sets `rate`, S15/S23 motivate talent).
+    efficiency already found (semi-endogenous growth: Jones 1995; Davidson 2023; Epoch's GATE),
+    so sustained progress needs growing inputs (P23 sets `rate`, S15/S23 motivate talent).
     """
     r = np.maximum(np.asarray(researchers, dtype=float), 1e-9) / ref_researchers
     c = np.maximum(np.asarray(compute, dtype=float), 1e-9) / ref_compute
@@ -86,15 +87,6 @@ def catch_up(gap: np.ndarray, rate: np.ndarray | float) -> np.ndarray:
 def capability(run_flop: np.ndarray, algo_log10: np.ndarray) -> np.ndarray:
     """log10 of effective training compute: log10(physical FLOP) + algorithmic multiplier."""
     return np.log10(np.maximum(run_flop, 1.0)) + algo_log10
-
-
-def diminishing(algo_log10: np.ndarray, returns: np.ndarray | float) -> np.ndarray:
-    """Factor on algorithmic progress from what is already found: 10^(-returns x level) [-].
-
-    Semi-endogenous growth (Jones 1995; Davidson 2023; Epoch's GATE): each log10 of efficiency
-    already gained makes the next one harder, so sustained progress needs growing inputs.
-    """
-    return np.power(10.0, -np.asarray(returns) * np.asarray(algo_log10))
 
 
 def toward(value: np.ndarray, target: np.ndarray | float, rate: np.ndarray | float) -> np.ndarray:
