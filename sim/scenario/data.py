@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from sim.scenario.types import quantity
 from sim.scenario.yamlfile import read_yaml
 
 WORLD_FILE = Path(__file__).resolve().parents[1] / "data" / "world.yaml"
@@ -68,3 +69,19 @@ def entry(path: str) -> dict[str, Any]:
 def world_sources() -> dict[str, str]:
     """{world.<path>: source}; table values (labs, chips) are keyed per row."""
     return {f"world.{p}": e["source"] for p, e in world_entries().items()}
+
+
+def default_quantity(path: str, unit: str, description: str, **constraints: Any) -> Any:
+    """A schema field whose default, unit and source come from the data file entry at `path`.
+
+    Raises ValueError at import when the entry's unit differs from the field's `unit`.
+    """
+    found = entry(path)
+    if found["unit"] != unit:
+        raise ValueError(
+            f"sim/data/world.yaml: {path} is in {found['unit']!r} but the schema says {unit!r}; "
+            "make them agree"
+        )
+    return quantity(
+        found["value"], unit=unit, description=description, source=found["source"], **constraints
+    )
