@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
 import mesa
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
     from sim.model.agents.nation import Nation
 
 
-class ChipMaker(mesa.Agent):
+class ChipMaker(mesa.Agent, ABC):
     """A chip maker: sets capacity, quotes prices and expected fills, clears its orders.
 
     Decides each month how much to make, at what price (a multiplier on list that rises with
@@ -41,17 +42,17 @@ class ChipMaker(mesa.Agent):
         """Chips a nation's labs could get from this maker this month [chips/month], (K, R)."""
         return np.zeros((self.model.chips.n_types, self.model.n_runs))
 
+    @abstractmethod
     def produce(self) -> None:
         """Phase 2: set this month's capacity or output."""
-        raise NotImplementedError
 
+    @abstractmethod
     def quote(self, buyer: Nation) -> tuple[np.ndarray, np.ndarray]:
         """Price [thousand USD/chip] and expected fill [0-1] of each chip type for a nation's labs.
 
         Types this maker does not make, or does not sell to `buyer`, get price inf and fill 0.
         """
-        raise NotImplementedError
 
+    @abstractmethod
     def sell(self) -> None:
         """Phase 4: clear this month's orders and learn what buyers will expect next month."""
-        raise NotImplementedError

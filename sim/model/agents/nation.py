@@ -7,6 +7,7 @@ researchers to it.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +46,7 @@ class NationTotals:
     power_gw: np.ndarray
 
 
-class Nation(mesa.Agent):
+class Nation(mesa.Agent, ABC):
     """A nation: policy in force, grid power, talent pool.
 
     Decides each month: which policy applies (dated events, reactive rules); how its grid's new
@@ -96,9 +97,9 @@ class Nation(mesa.Agent):
         """The scheduled policy with this nation's reactive rule applied (none by default)."""
         return policy
 
+    @abstractmethod
     def grid_multiplier(self) -> np.ndarray:
         """The policy lever that scales the grid's connection rate [-], (R,)."""
-        raise NotImplementedError
 
     @property
     def algo_offset_log10(self) -> Any:
