@@ -68,12 +68,12 @@ def test_the_yaml_built_world_equals_the_schema_default():
 
 
 def test_a_unit_mismatch_is_an_error_at_import(monkeypatch):
-    from sim.scenario import world
+    from sim.scenario import data
 
     fake = {"value": 1.0, "unit": "GW", "source": "assumption"}
-    monkeypatch.setattr(world, "entry", lambda path: fake)
+    monkeypatch.setattr(data, "entry", lambda path: fake)
     with pytest.raises(ValueError, match="make them agree"):
-        world._default("nvidia.capacity_2025", "die units/month", "Capacity")
+        data.default_quantity("nvidia.capacity_2025", "die units/month", "Capacity")
 
 
 def test_chip_types_come_from_the_catalogue():
