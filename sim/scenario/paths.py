@@ -42,7 +42,7 @@ def check_path(
             current = get_args(current)[1]
         else:
             raise ValueError(f"{full!r}: {'.'.join(parts[:i])!r} has no sub-fields")
-        current = _unwrap(current)
+        current = unwrap(current)
     if numeric and _unwrap_annotated(current) not in (float, int):
         raise ValueError(f"{full!r} is not a number, so it cannot be uncertain")
     return keys
@@ -52,7 +52,7 @@ def _unwrap_annotated(tp: Any) -> Any:
     return get_args(tp)[0] if get_origin(tp) is Annotated else tp
 
 
-def _unwrap(tp: Any) -> Any:
+def unwrap(tp: Any) -> Any:
     """Annotated[X, ...] -> X; Optional[X] -> X (dicts and models are kept)."""
     if get_origin(tp) is Annotated:
         return get_args(tp)[0]
