@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.dotted import deep_merge
 from sim.errors import ScenarioError
+from sim.limits import MAX_EXTENDS
 from sim.scenario.overrides import apply_overrides
 from sim.scenario.paths import unwrap
 from sim.scenario.policy import drop_shadowed
@@ -50,10 +51,6 @@ def merge_world(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     merged = deep_merge({k: v for k, v in base.items() if k not in dropped}, over)
     merged["replace"] = list(dict.fromkeys([*(base.get("replace") or []), *replace]))
     return merged
-
-
-#: longest `extends:` chain [files]; the shipped ones are at most 3 long
-MAX_EXTENDS = 32
 
 
 def _resolved(path: Path, named_in: Path | None = None) -> Path:
