@@ -37,50 +37,56 @@ def china_compute_sources(
 ) -> Figure:
     """Where China's chips come from: legal imports, smuggled chips and domestic production.
 
-    The top panel stacks each source's monthly mean (means add up, so the top edge is the mean
-    total) and marks each source's 90% interval across runs at year-ends. With the per-run table,
-    a second panel shows each source's share of the year's chips: median, 50% and 90% intervals.
+    The top panel stacks each source's mean per calendar year [H100e/year, the unit of the
+    summary tables] (means add up, so the top of a bar is the mean total); with the per-run
+    table, an error bar beside each bar gives the 90% interval of the year's total across runs,
+    and a second panel shows each source's share of the year's chips: median, 50% and 90%
+    intervals.
 
     Args:
         monthly: monthly quantiles (columns month, outcome, mean, p5 … p95).
         heading: figure title.
-        runs: optional per-run table (``outcome@YYYY-12`` columns) for the share panel.
+        runs: optional per-run table (``outcome@YYYY-12`` columns) for the intervals and shares.
     """
-    fig = style.figure(style.PANEL[0], 7.5 if runs is not None else style.PANEL[1])
+    fig = style.figure(style.PANEL[0], 8.0 if runs is not None else style.PANEL[1])
     ax = fig.add_subplot(2, 1, 1) if runs is not None else fig.add_subplot()
-    base = None
+    # a calendar year's mean total is the sum of its monthly means (the mean is linear)
+    first = monthly[monthly["outcome"] == CHINA_SOURCES[0][0]]
+    years = sorted(first["month"].str[:4].unique())
+    x = np.arange(len(years))
+    bottom = np.zeros(len(years))
     sources = zip(CHINA_SOURCES, style.SOURCE_GREYS, style.SOURCE_HATCHES, strict=True)
     for (name, text), colour, hatch in sources:
         df = monthly[monthly["outcome"] == name]
-        x = style.months(df)
-        y = df["mean"].to_numpy(dtype=float)
-        lower = np.zeros_like(y) if base is None else base
-        ax.fill_between(
+        mean = df.groupby(df["month"].str[:4])["mean"].sum().reindex(years).to_numpy(dtype=float)
+        ax.bar(
             x,
-            lower,
-            lower + y,
+            mean,
+            0.6,
+            bottom=bottom,
             color=colour,
             hatch=hatch,
             edgecolor="0.1",
             lw=0.3,
             label=f"{text} (mean)",
         )
-        dec = df["month"].str.endswith("-12").to_numpy()
-        _interval_bars(
-            ax,
-            x[dec],
-            (lower + y)[dec],
-            y[dec] - df["p5"].to_numpy()[dec],
-            df["p95"].to_numpy()[dec] - y[dec],
-        )
-        base = lower + y
-    # one legend entry for the error bars of every source
-    _interval_bars(ax, [], [], [], [], label="90% interval of each source (December)")
-    ax.set_xlabel("Month")
-    ax.set_ylabel("Chips reaching Chinese labs [H100e/month]")
+        bottom = bottom + mean
+    if runs is not None:
+        totals = source_totals(runs)
+        per_run_total = totals.groupby(["year_end", "run"])["value"].sum()
+        q = per_run_total.groupby("year_end").quantile([0.05, 0.5, 0.95]).unstack()
+        q = q.rename(index=lambda y: y[:4]).reindex(years)
+        # beside the bars, not on them: the interval of the total never hides a source
+        xs = x + 0.38
+        ax.vlines(xs, q[0.05], q[0.95], color=style.INK, lw=1.2, label="total: 90% interval")
+        ax.plot(xs, q[0.5], "_", color=style.INK, ms=9, mew=1.5, label="total: median")
+    ax.set_xticks(x, years)
+    ax.set_xlim(-0.6, len(years) - 0.2)
+    ax.set_xlabel("Calendar year")
+    ax.set_ylabel("Chips reaching Chinese labs [H100e/year]")
     ax.set_title(heading)
-    style.legend(ax, "upper left", fontsize="small")
-    style.grid(ax)
+    style.legend(ax, "upper left", fontsize="small", ncols=2)
+    style.grid(ax, "y")
     if runs is not None:
         _share_panel(fig.add_subplot(2, 1, 2), runs)
     return fig
@@ -151,7 +157,6 @@ def china_compute_sources_by_scenario(
                 .mean()
                 .reindex(years)
                 .to_numpy()
-                / 1e6
             )
             ax.bar(
                 x,
@@ -164,7 +169,7 @@ def china_compute_sources_by_scenario(
                 label=f"{text} (mean)",
             )
             bottom = bottom + mean
-        per_run_total = totals.groupby(["year_end", "run"])["value"].sum() / 1e6
+        per_run_total = totals.groupby(["year_end", "run"])["value"].sum()
         q = per_run_total.groupby("year_end").quantile([0.05, 0.95]).unstack().reindex(years)
         _interval_bars(ax, x, bottom, bottom - q[0.05], q[0.95] - bottom, "90% interval of the total")
         ax.set_xticks(x, [y[:4] for y in years])
@@ -172,6 +177,6 @@ def china_compute_sources_by_scenario(
         style.grid(ax, "y")
     handles, texts = axes.flat[0].get_legend_handles_labels()
     style.legend_below(fig, handles, texts, ncols=4)
-    fig.supylabel("Chips reaching Chinese labs [million H100e/year]")
+    fig.supylabel("Chips reaching Chinese labs [H100e/year]")
     fig.suptitle(heading)
     return fig
