@@ -142,9 +142,9 @@ def summary_frame(summary_outcomes: dict[str, dict[str, dict[str, float]]]) -> p
     return pd.DataFrame(rows, columns=["outcome", "unit", "year_end", *STATS])
 
 
-def write_csv(path: Path, table: pd.DataFrame) -> None:
-    """A CSV with ten significant digits (no float32 or binary-fraction noise), no index."""
-    table.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
+def write_csv(path: Path, table: pd.DataFrame, digits: int = 10) -> None:
+    """A CSV without index, numbers to `digits` significant digits (no binary-fraction noise)."""
+    table.to_csv(path, index=False, float_format=f"%.{digits}g", lineterminator="\n")
 
 
 def slug(name: str, most: int = 60) -> str:
@@ -224,7 +224,8 @@ def write_run_results(
         write_json(tmp / "summary.json", summary_dict(result, within))
         write_csv(tmp / "summary.csv", summary_frame(result.summary_outcomes()))
         if trajectories:
-            write_csv(tmp / "trajectories.csv", result.trajectories(int(trajectories)))
+            # the monthly series are kept as float32: seven digits are all they hold
+            write_csv(tmp / "trajectories.csv", result.trajectories(int(trajectories)), digits=7)
         result.per_run().to_parquet(tmp / "runs.parquet", index=False)
         result.monthly_quantiles().to_parquet(tmp / "monthly.parquet", index=False)
         (tmp / "scenario.yaml").write_text(

@@ -85,7 +85,7 @@ def fan_charts(
     """
     names = list(monthly_by_scenario)
     nrows, ncols = style.small_multiples(len(names), ncols)
-    fig = style.figure(style.CELL[0] * ncols, style.CELL[1] * nrows + style.GRID_EXTRA)
+    fig = style.grid_figure(nrows, ncols)
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
     ref = None
     if reference in monthly_by_scenario:
@@ -118,7 +118,7 @@ def fan_charts(
                 handles.append(h)
                 texts.append(t)
     style.legend_below(fig, handles, texts, ncols=min(5, len(texts)))
-    fig.supylabel(outcomes.label(outcome))
+    style.supylabel(fig, outcomes.label(outcome))
     fig.suptitle(heading)
     return fig
 
@@ -200,9 +200,9 @@ def lag_within_probability(tables: Mapping[str, pd.DataFrame], heading: str) -> 
                 label=f"{name}: lag ≤ {n:g} months" if len(tables) > 1 else f"lag ≤ {n:g} months",
             )
             k += 1
-    ax.set_xticks([int(y[:4]) for y in years])
+    ax.set_xticks([int(y[:4]) for y in years], [y[:4] for y in years])
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("December of")
+    ax.set_xlabel("December of the year")
     ax.set_ylabel("P(China's lag ≤ N months in December) [probability]")
     ax.set_title(heading)
     style.grid(ax)
@@ -250,7 +250,7 @@ def run_paths(
     ax.set_ylabel(outcomes.label(outcome))
     ax.set_title(heading)
     style.grid(ax)
-    style.legend(ax, "lower left", fontsize="small")
+    style.legend(ax, "best", fontsize="small")
     return fig
 
 

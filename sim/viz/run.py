@@ -28,6 +28,7 @@ from sim.viz.style import title, title_many
 from sim.viz.tables import lag_within_table, parity_curve, policy_dates
 
 __all__ = [
+    "any_parity",
     "china_compute_sources",
     "china_compute_sources_by_scenario",
     "distributions",

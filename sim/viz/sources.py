@@ -17,21 +17,6 @@ from sim.viz import style
 from sim.viz.tables import CHINA_SOURCES, source_totals
 
 
-def _interval_bars(ax: Any, x: Any, y: Any, low: Any, high: Any, label: str | None = None) -> None:
-    """Error bars from `low` to `high` around `y` (clipped at zero length)."""
-    ax.errorbar(
-        x,
-        y,
-        yerr=[np.clip(low, 0, None), np.clip(high, 0, None)],
-        fmt="none",
-        color=style.INK,
-        ecolor=style.INK,
-        capsize=3,
-        lw=0.8,
-        label=label,
-    )
-
-
 def china_compute_sources(
     monthly: pd.DataFrame, heading: str, runs: pd.DataFrame | None = None
 ) -> Figure:
@@ -129,8 +114,8 @@ def china_compute_sources_by_scenario(
 ) -> Figure:
     """China's chips per calendar year by source, one panel per scenario, on shared axes.
 
-    Bars stack each source's mean (means add up to the mean total); the error bar is the 90%
-    interval of the total across runs.
+    Bars stack each source's mean (means add up to the mean total); the line beside each bar is
+    the 90% interval of the total across runs.
 
     Args:
         runs_by_scenario: scenario -> per-run table, in display order.
@@ -139,7 +124,7 @@ def china_compute_sources_by_scenario(
     """
     names = list(runs_by_scenario)
     nrows, ncols = style.small_multiples(len(names), ncols)
-    fig = style.figure(style.CELL[0] * ncols, style.CELL[1] * nrows + style.GRID_EXTRA)
+    fig = style.grid_figure(nrows, ncols)
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
     style.label_bottoms(axes, len(names), "Calendar year")
     for i, ax in enumerate(axes.flat):
@@ -161,6 +146,7 @@ def china_compute_sources_by_scenario(
             ax.bar(
                 x,
                 mean,
+                0.6,
                 bottom=bottom,
                 color=colour,
                 hatch=hatch,
@@ -171,12 +157,13 @@ def china_compute_sources_by_scenario(
             bottom = bottom + mean
         per_run_total = totals.groupby(["year_end", "run"])["value"].sum()
         q = per_run_total.groupby("year_end").quantile([0.05, 0.95]).unstack().reindex(years)
-        _interval_bars(ax, x, bottom, bottom - q[0.05], q[0.95] - bottom, "90% interval of the total")
+        # beside the bars, as in `china_compute_sources`: the interval never hides a source
+        ax.vlines(x + 0.38, q[0.05], q[0.95], color=style.INK, lw=1.2, label="total: 90% interval")
         ax.set_xticks(x, [y[:4] for y in years])
         ax.set_title(names[i], fontsize="medium")
         style.grid(ax, "y")
     handles, texts = axes.flat[0].get_legend_handles_labels()
-    style.legend_below(fig, handles, texts, ncols=4)
-    fig.supylabel("Chips reaching Chinese labs [H100e/year]")
+    style.legend_below(fig, handles, texts, ncols=2 if ncols < 3 else 4)
+    style.supylabel(fig, "Chips reaching Chinese labs [H100e/year]")
     fig.suptitle(heading)
     return fig

@@ -15,6 +15,7 @@ when something was: the tests turn that warning into an error, so a clipped labe
 from __future__ import annotations
 
 import io
+import textwrap
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +32,7 @@ PANEL = (8, 4.5)
 #: one small-multiples cell [inches]: width, height (plus `GRID_EXTRA` for titles and legend).
 CELL = (3.6, 2.6)
 GRID_EXTRA = 0.8
+GRID_MIN_HEIGHT = 4.2
 #: resolution of saved and embedded PNGs [dots per inch].
 DPI = 150
 #: narrowest figure [pixels at `DPI`]: a briefing page or the report's column shows it at full size.
@@ -70,6 +72,20 @@ def figure(width: float = PANEL[0], height: float = PANEL[1]) -> Figure:
     It is at least `MIN_WIDTH_PX` wide at `DPI`; the height is kept as asked.
     """
     return Figure(figsize=(max(width, MIN_WIDTH_PX / DPI), height), layout="constrained")
+
+
+def grid_figure(nrows: int, ncols: int) -> Figure:
+    """A figure for a small-multiples grid: `CELL` per panel, room below for the legend.
+
+    One row gets at least `GRID_MIN_HEIGHT`, so that the shared y label fits beside it.
+    """
+    return figure(CELL[0] * ncols, max(CELL[1] * nrows + GRID_EXTRA, GRID_MIN_HEIGHT))
+
+
+def supylabel(fig: Figure, text: str) -> None:
+    """A y label shared by a grid's panels, wrapped on spaces to fit the figure's height."""
+    per_line = max(20, int(fig.get_figheight() * 10))  # about ten characters an inch at 10 pt
+    fig.supylabel(textwrap.fill(text, per_line), fontsize=10)
 
 
 def tick(value: float, _pos: Any = None) -> str:
