@@ -185,7 +185,8 @@ class EnsembleResult:
         if bad:
             raise ValueError(f"run {bad[0]} is outside 0..{self.runs - 1}")
         names = list(self.monthly) if outcomes is None else list(outcomes)
-        unknown = [n for n in names if n not in self.monthly]
+        known = list(self.monthly)  # by iteration: a MonthlyStore has no KeyError for `in`
+        unknown = [n for n in names if n not in known]
         if unknown:
             raise ValueError(
                 f"{unknown[0]!r} is not a monthly series (choose from {list(self.monthly)})"

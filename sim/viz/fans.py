@@ -202,7 +202,7 @@ def lag_within_probability(tables: Mapping[str, pd.DataFrame], heading: str) -> 
             k += 1
     ax.set_xticks([int(y[:4]) for y in years], [y[:4] for y in years])
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("December of the year")
+    ax.set_xlabel("Year end (December)")
     ax.set_ylabel("P(China's lag ≤ N months in December) [probability]")
     ax.set_title(heading)
     style.grid(ax)
