@@ -33,6 +33,8 @@ PANEL = (8, 4.5)
 CELL = (3.6, 2.6)
 GRID_EXTRA = 0.8
 GRID_MIN_HEIGHT = 4.2
+#: longest one-line title of a one-panel figure [characters at 12 pt].
+TITLE_CHARS = 80
 #: resolution of saved and embedded PNGs [dots per inch].
 DPI = 150
 #: narrowest figure [pixels at `DPI`]: a briefing page or the report's column shows it at full size.
@@ -150,7 +152,9 @@ def title_many(names: Sequence[str], runs: Sequence[int], seeds: Sequence[int], 
         else "runs " + "/".join(f"{r:,}" for r in runs)
     )
     s = f"seed {seed_set[0]}" if len(seed_set) == 1 else "seeds " + "/".join(map(str, seeds))
-    return f"{what}: {shown} ({n}, {s})"
+    text = f"{what}: {shown} ({n}, {s})"
+    # a one-panel figure holds about 80 characters of title: longer ones take a second line
+    return text if len(text) <= TITLE_CHARS else f"{what}: {shown}\n({n}, {s})"
 
 
 def heading(what: str, name: str, runs: int, seed: int) -> str:
