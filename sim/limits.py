@@ -18,6 +18,9 @@ MAX_CHUNK = 100_000
 #: most worker processes sim starts [processes]: each holds one chunk, so 32 stay near 10 GB at
 #: the default chunk; a larger cluster is started outside sim and named with --scheduler.
 MAX_WORKERS = 32
+#: most runs whose monthly paths `sim run --trajectories` writes [runs]: a run's paths over
+#: 72 months of about 30 series are about 20 KB of CSV, so 1,000 runs make about 20 MB.
+MAX_TRAJECTORIES = 1_000
 #: largest Sobol base sample N [runs] (a power of two).
 MAX_SAMPLES = 2**16
 #: most points of a sweep [points].

@@ -285,10 +285,12 @@ def test_single_calibrated_report_has_the_run_plots_and_the_fit(folders, tmp_pat
         "lag_fan",
         "compute_share_fan",
         "lag_distribution",
-        "parity_probability",
         "china_compute_sources",
     ):
         assert f'id="fig-{fig}"' in text
+    # P(parity) only when a run reaches it, else P(lag <= N months) in each December
+    assert ('id="fig-parity_probability"' in text) != ('id="fig-lag_within_probability"' in text)
+    assert "width: 100%" in text
     assert "Comparison against the baseline" not in text
     assert "1 of 2 targets pass" in text and "Not calibrated yet" not in text
     assert "64 runs, seed 3" in text and "L-BFGS-B, loss 3.2" in text

@@ -26,6 +26,20 @@ from sim.cli.options import (
 )
 from sim.cli.tables import compare_table, summary_table
 from sim.errors import ScenarioError
+from sim.limits import MAX_TRAJECTORIES
+
+
+def _parse_within(ctx: click.Context, param: click.Parameter, value: str) -> tuple[float, ...]:
+    """'3,6' -> (3.0, 6.0): positive months, comma-separated; anything else is a usage error."""
+    try:
+        values = tuple(float(v) for v in value.split(","))
+    except ValueError:
+        values = ()
+    if not values or any(not 0 < v < float("inf") for v in values):
+        raise click.BadParameter(
+            f"{value!r}: give positive numbers of months separated by commas, e.g. 3,6", ctx, param
+        )
+    return values
 
 
 @click.command()
@@ -37,6 +51,21 @@ from sim.errors import ScenarioError
 @backend_options
 @set_option("Override any field, e.g. policy.us.export.h200.cap_units=500000.")
 @no_plots_option("Skip the PNG plots.")
+@click.option(
+    "--within",
+    default="3",
+    show_default=True,
+    metavar="N[,N...]",
+    callback=_parse_within,
+    help="Months N of P(China's lag <= N months) in each December, e.g. 3,6.",
+)
+@click.option(
+    "--trajectories",
+    type=click.IntRange(0, MAX_TRAJECTORIES),
+    default=0,
+    metavar="K",
+    help="Write K runs' monthly paths (trajectories.csv) and their plot.",
+)
 def run(
     scenario: str,
     runs: int | None,
@@ -46,8 +75,12 @@ def run(
     backend: BackendChoice,
     sets: tuple[str, ...],
     no_plots: bool,
+    within: tuple[float, ...],
+    trajectories: int,
 ) -> None:
     """Run SCENARIO as a Monte Carlo ensemble and write a results folder."""
+    from functools import partial
+
     from sim.outcomes import HEADLINE
     from sim.run.results import default_out, summary_dict, write_run_results
 
@@ -57,9 +90,16 @@ def run(
         result = run_with_progress(sc, f"{sc.name}", chunk_size, engine)
     from sim.viz.run import draw_run_figures
 
-    figures = None if no_plots else draw_run_figures
-    write_run_results(result, target, figures=figures, command=command_line("run"))
-    console.print(summary_table(summary_dict(result), HEADLINE))
+    figures = None if no_plots else partial(draw_run_figures, within=within, trajectories=trajectories)
+    write_run_results(
+        result,
+        target,
+        figures=figures,
+        command=command_line("run"),
+        within=within,
+        trajectories=trajectories,
+    )
+    console.print(summary_table(summary_dict(result, within), HEADLINE))
     say(f"results: {target}  ({result.wall_time_s:.1f} s for {result.runs:,} runs)")
 
 
