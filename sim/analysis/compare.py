@@ -61,7 +61,11 @@ def effects(a: Values, b: Values) -> dict[str, dict[str, dict[str, float]]]:
         b: the same of B, with the same runs in the same order.
     """
     return {
-        name: {label: effect_stats(va, b[name][label]) for label, va in by_year.items() if label in b[name]}
+        name: {
+            label: effect_stats(values, b[name][label])
+            for label, values in by_year.items()
+            if label in b[name]
+        }
         for name, by_year in a.items()
         if name in b
     }

@@ -17,7 +17,6 @@ from rich.text import Text
 
 from sim.fmt import interval, number, signed
 
-
 #: the terminal width every year-end table fits, whatever the console's width [columns].
 WIDTH = 80
 
@@ -102,7 +101,9 @@ def year_tables(
     return Group(Text(title, style="bold"), Text.from_markup(f"[dim]{note}[/]"), *tables)
 
 
-def _probability_columns(probabilities: dict[str, Any], cell: Callable[[Any], str], delta: str) -> list[Column]:
+def _probability_columns(
+    probabilities: dict[str, Any], cell: Callable[[Any], str], delta: str
+) -> list[Column]:
     """P(lag ≤ N months) per N when the summary has it, else P(parity by then)."""
     within = probabilities.get("china_lag_at_most") or {}
     if within:
