@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.outcomes import QUANTILES
-from sim.run.ensemble import EnsembleResult
+
+if TYPE_CHECKING:  # `effect_stats` and `effects` serve the app without loading the model
+    from sim.run.ensemble import EnsembleResult
 
 #: thresholds N [months] of P(lag <= N months at a year-end) in the comparison.
 WITHIN = (3,)
