@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 
 import click
@@ -22,7 +23,7 @@ from sim.cli.options import (
     seed_option,
     set_option,
 )
-from sim.cli.tables import compare_table, summary_table
+from sim.cli.tables import WIDTH, compare_table, summary_table
 from sim.errors import ScenarioError
 
 
@@ -107,7 +108,8 @@ def compare(
     console.print(compare_table(diff, sa.name, sb.name, runs, seed, HEADLINE))
     console.print(f"\n[bold]In words, at {year}[/] (B − A, run by run):", highlight=False)
     for text in diff["answers"].get(year, {}).values():
-        console.print(f"- {text}", highlight=False)
+        wrapped = textwrap.fill(text, WIDTH, initial_indent="- ", subsequent_indent="  ")
+        console.print(wrapped, highlight=False, markup=False)
     console.print(f"results: {target}")
 
 
