@@ -1,7 +1,7 @@
 """A paired comparison in words: one sentence per headline outcome, as a briefing would say it.
 
-    loosen_h200 shortens China's lag in 2028-12 by 2.6 months against baseline (90% interval
-    1.3 to 4.7 months shorter); 100% of runs move the same way: China gets closer.
+    loosen_h200 shortens China's lag in 2028-12 by 2.5 months against baseline (90% interval:
+    1.2 to 4.5 months shorter); 100% of runs move the same way: China gets closer.
 
 The input is what `sim.analysis.compare` computes (`paired_differences`, or `effects` of two
 per-run tables): per outcome and year-end the distribution over runs of B - A on the same random
