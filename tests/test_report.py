@@ -391,3 +391,10 @@ def test_a_failed_write_leaves_the_old_report_and_no_partial_file(folders, tmp_p
     assert "No space left on device" in result.output
     assert out.read_text() == "old report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_comparison_says_the_paired_effects_in_words(report):
+    text = report.read_text(encoding="utf-8")
+    assert "<h3>In words</h3>" in text
+    said = r"<li>loosen_h200 shortens China&#x27;s lag in 20\d\d-12 by [^<]+China gets closer"
+    assert re.search(said, text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 
 import click
@@ -24,7 +25,7 @@ from sim.cli.options import (
     set_option,
     tagged,
 )
-from sim.cli.tables import compare_table, summary_table
+from sim.cli.tables import WIDTH, compare_table, summary_table
 from sim.errors import ScenarioError
 from sim.limits import MAX_TRAJECTORIES
 
@@ -108,20 +109,25 @@ def run(
 @click.argument("b", type=click.Path(dir_okay=False))
 @runs_option("Runs of each scenario [default: A's run.runs].")
 @seed_option("Seed shared by both [default: A's run.seed].")
+@click.option("--year", metavar="YYYY-12", help="Year-end of the answers in words [default: 2028-12].")
 @out_option("Results folder.")
 @chunk_option()
 @backend_options
+@no_plots_option("Skip the paired-effect plot.")
 def compare(
     a: str,
     b: str,
     runs: int | None,
     seed: int | None,
+    year: str | None,
     out: str | None,
     chunk_size: int | None,
     backend: BackendChoice,
+    no_plots: bool,
 ) -> None:
     """Paired effect of scenario B against A on the same random draws (B - A)."""
     from sim.analysis.compare import write_comparison
+    from sim.analysis.refs import default_year_end, parse_year_end
     from sim.outcomes import HEADLINE
     from sim.run.results import default_out
 
@@ -130,12 +136,22 @@ def compare(
     seed = sa.run.seed if seed is None else seed
     sb = load(b, runs, seed, ())
     sa = load(a, runs, seed, ())
+    year = parse_year_end(year, sa) if year else default_year_end(sa)
     target = claim_out(out, lambda: default_out("vs-" + sa.name, sb.name))
     with backend.open() as engine:
         ra = run_with_progress(sa, sa.name, chunk_size, engine)
         rb = run_with_progress(sb, sb.name, chunk_size, engine)
-    diff = write_comparison(ra, rb, target, command_line("compare"))
+    figures = None
+    if not no_plots:
+        from sim.viz.compare import draw_compare_figures
+
+        figures = draw_compare_figures
+    diff = write_comparison(ra, rb, target, command_line("compare"), figures=figures)
     console.print(compare_table(diff, sa.name, sb.name, runs, seed, HEADLINE))
+    console.print(f"\n[bold]In words, at {year}[/] (B − A, run by run):", highlight=False)
+    for text in diff["answers"].get(year, {}).values():
+        wrapped = textwrap.fill(text, WIDTH, initial_indent="- ", subsequent_indent="  ")
+        console.print(wrapped, highlight=False, markup=False)
     say(f"results: {target}")
 
 
