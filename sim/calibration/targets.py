@@ -92,9 +92,9 @@ class Target(_Strict):
     """One figure the calibrated baseline must reproduce."""
 
     id: str = Field(
-        description="Source id from SOURCES.md (S1 …) or PRIORS.md (P22 …), with a suffix if needed."
+        description="Source id from docs/sources.md (S1 …, P22 …), with a suffix if needed."
     )
-    document: str = Field(description="File name of the source document in seeds/.")
+    document: str = Field(description="File name of the source document in docs/sources/.")
     figure: str = Field(description="The figure, in words.")
     date: str = Field(description="The date or period it refers to.")
     quantity: Quantity = Field(description="The model quantity it maps to.")
@@ -125,8 +125,8 @@ class Target(_Strict):
 class Check(Target):
     """A public figure held out of the fit (``validation:``): checked, never fitted.
 
-    The fields of a target, with `source` in words instead of a seeds/ document; the loss and the
-    ABC acceptance never read it.
+    The fields of a target, with `source` in words instead of a docs/sources/ document; the loss
+    and the ABC acceptance never read it.
     """
 
     document: str | None = Field(None, description="File name of the source document, if any.")
