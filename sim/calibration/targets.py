@@ -1,6 +1,6 @@
 """Calibration targets and free parameters: the schema of their files and the quantities.
 
-A target maps a figure of SOURCES.md to a model quantity: a monthly series (``sim.model.SERIES``
+A target maps a figure of docs/sources.md to a model quantity: a monthly series (``sim.model.SERIES``
 or a derived one) reduced to one number per run over a window of months. The calibration
 compares the median over runs with the target's value, in units of its tolerance.
 """
