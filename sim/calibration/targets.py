@@ -131,7 +131,7 @@ class Check(Target):
 
     document: str | None = Field(None, description="File name of the source document, if any.")
     date: str | None = Field(None, description="The date or period it refers to.")
-    source: str = Field(description="Where the figure comes from (PRIORS.md id, publication).")
+    source: str = Field(description="Where the figure comes from (docs/sources.md P-id, publication).")
 
     @property
     def in_fit(self) -> bool:
