@@ -91,9 +91,7 @@ class Quantity(_Strict):
 class Target(_Strict):
     """One figure the calibrated baseline must reproduce."""
 
-    id: str = Field(
-        description="Source id from docs/sources.md (S1 …, P22 …), with a suffix if needed."
-    )
+    id: str = Field(description="Source id from docs/sources.md (S1 …, P22 …), with a suffix if needed.")
     document: str = Field(description="File name of the source document in docs/sources/.")
     figure: str = Field(description="The figure, in words.")
     date: str = Field(description="The date or period it refers to.")
