@@ -16,8 +16,11 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from sim.calendar import month_index
+from sim.dotted import flatten
 from sim.scenario.data import world_sources
-from sim.scenario.policy import DEFAULT, PolicyState
+from sim.scenario.policy import DEFAULT, PolicyState, chip_key, expand_defaults
+from sim.scenario.schema import Scenario
 from sim.scenario.world import World, default_world, nvidia_types
 
 HEADER = """# Parameter reference
@@ -223,6 +226,48 @@ def _index(model: BaseModel, prefix: str, sources: dict[str, str], out: dict[str
                     out[f"{path}.{key}"] = replace(row, path=f"{path}.{key}", value=item)
 
 
+@dataclass(frozen=True)
+class Change:
+    """A dated change of one policy field in a scenario: when, to what, by which event."""
+
+    date: str
+    value: Any
+    what: str  # "history", "policy" (the policy under study) or "timeline"
+    note: str
+    sources: tuple[str, ...]
+
+
+def policy_changes(scenario: Scenario, path: str) -> list[Change]:
+    """The events of a scenario that set one policy field, in the order they apply.
+
+    Args:
+        scenario: a validated scenario.
+        path: a policy path (``policy.us.export.h200.cap_units``); a chip's entry is set by the
+            events that name the chip or `default`, a `default` path only by those naming it.
+    """
+    rel = path.removeprefix("policy.")
+    nvidia = nvidia_types(scenario.world)
+    by_default = (split := chip_key(rel)) is not None and split[1] == DEFAULT
+
+    def value_in(updates: dict[str, Any]) -> Any:
+        flat = flatten(updates) if by_default else expand_defaults(updates, nvidia)
+        return flat.get(rel, _UNSET)
+
+    events = [(e.date, 0, "history", e.note, tuple(e.sources), e.set) for e in scenario.history]
+    policy = scenario.policy
+    events.append((policy.effective, 1, "policy", "", tuple(scenario.sources), scenario.policy_patch()))
+    events += [(e.date, 2, "timeline", e.note, tuple(e.sources), e.set) for e in scenario.timeline]
+    out = []
+    for date, _, what, note, sources, updates in sorted(events, key=lambda e: (month_index(e[0]), e[1])):
+        value = value_in(updates)
+        if value is not _UNSET:
+            out.append(Change(str(date), value, what, " ".join(note.split()), sources))
+    return out
+
+
+_UNSET = object()
+
+
 def render() -> str:
     """The whole markdown page."""
     world, policy, sources = default_world(), PolicyState(), world_sources()
@@ -255,4 +300,13 @@ if __name__ == "__main__":
     main()
 
 
-__all__ = ["World", "main", "render"]
+__all__ = [
+    "Change",
+    "Parameter",
+    "World",
+    "main",
+    "parameters",
+    "policy_changes",
+    "render",
+    "valid_range",
+]
