@@ -45,12 +45,21 @@ def list_scenarios() -> None:
             SHIPPED, None, "no shipped scenarios here", "reinstall sim from its repository"
         )
     width = max(len(f.stem) for f in files)
-    click.echo(f"Shipped scenarios ({SHIPPED}):")
+    folder = _shown(SHIPPED)
+    click.echo(f"Shipped scenarios ({folder}):")
     for f in files:
         data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
         about = first_sentence(data.get("description", "")) if isinstance(data, dict) else ""
         click.echo(f"  {f.stem:<{width}}  {about or '(no description)'}")
-    click.echo(f"Run one with: sim run {SHIPPED.name}/<name>.yaml; see a lever with: sim explain FIELD")
+    click.echo(f"Run one with: sim run {folder}/<name>.yaml; see a field with: sim explain FIELD")
+
+
+def _shown(path: Path) -> str:
+    """A path as the user can type it: relative to the working folder if inside it."""
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 @click.command()
@@ -102,7 +111,7 @@ def _explain(name: str, row: Any, default: Any, scenario: Any, path: Path) -> No
     """Print one field: description, unit, range, default with its source, value in the scenario."""
     from sim.scenario.reference import policy_changes
 
-    where = f"{scenario.name} ({path})"
+    where = f"{scenario.name} ({_shown(path.resolve())})"
     lines = [name, f"  {row.about}.", f"  unit:     {row.unit or '-'}", f"  valid:    {row.valid}"]
     if name.startswith("world."):
         base = default if default is not None else row
