@@ -9,6 +9,7 @@ One module per command group; each builds its options, calls the package and pri
 - `sim.cli.analysis`: sweep, sensitivity, discover, levers
 - `sim.cli.calibrate`: calibrate
 - `sim.cli.report`: report
+- `sim.cli.info`: list, explain (no model code: they answer at once)
 - `sim.cli.options`: the shared options (``--runs``, ``--seed``, ``--out``, ``--set``,
   `backend_options`), loading and `run_with_progress`
 - `sim.cli.tables`: the terminal tables (numbers by `sim.fmt`)
@@ -22,7 +23,7 @@ from typing import Any
 
 import click
 
-from sim.cli import analysis, calibrate, report, run
+from sim.cli import analysis, calibrate, info, report, run
 from sim.cli.options import BackendChoice, backend_options, run_with_progress, tagged
 from sim.errors import SimError
 
@@ -102,5 +103,7 @@ for _command in (
     analysis.discover,
     analysis.levers,
     report.report,
+    info.list_scenarios,
+    info.explain,
 ):
     main.add_command(_command)
