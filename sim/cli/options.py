@@ -33,8 +33,14 @@ def say(text: str, err: bool = False) -> None:
 
 
 def tagged(tag: str, style: str, text: str) -> None:
-    """Print 'tag: text' on stderr, the tag styled and the text literal (user text is not markup)."""
-    err_console.print(Text.assemble((f"{tag}:", style), " ", text), highlight=False)
+    """Print 'tag: text' as one line on stderr, the tag styled and the text literal.
+
+    User text is never read as markup; line breaks and control characters in it (a YAML
+    parser's message, a file name) become spaces, and bytes that are not UTF-8 become escapes.
+    """
+    flat = " ".join(text.encode("utf-8", "backslashreplace").decode("utf-8").split())
+    flat = "".join(c if c.isprintable() else "?" for c in flat)
+    err_console.print(Text.assemble((f"{tag}:", style), " ", flat), highlight=False, soft_wrap=True)
 
 
 CHUNK_HELP = (

@@ -183,13 +183,15 @@ def validate(files: tuple[str, ...]) -> None:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False),
-    default="scenarios/schema.json",
-    show_default=True,
-    help="Where to write the JSON schema.",
+    help="Where to write the JSON schema [default: scenarios/schema.json if there is a "
+    "scenarios/ folder here, else schema.json]; an existing file is replaced only if it is "
+    "this schema.",
 )
-def schema(out: str) -> None:
+def schema(out: str | None) -> None:
     """Write the scenario JSON schema (editors use it to complete and check fields)."""
     from sim.scenario import write_schema
 
+    if out is None:
+        out = "scenarios/schema.json" if Path("scenarios").is_dir() else "schema.json"
     write_schema(Path(out))
     say(f"wrote {out}")

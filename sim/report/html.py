@@ -40,6 +40,10 @@ nav ol { columns: 2; }
 """
 
 
+#: the generator tag of every report: `sim report --out` replaces only a file that has it
+GENERATOR = "sim-report"
+
+
 def esc(text: Any) -> str:
     """HTML-escape any value's text."""
     return html.escape(str(text), quote=True)
@@ -115,6 +119,7 @@ def page(title: str, heading: str, intro: str, sections: Sequence[tuple[str, str
     return (
         "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
         '<meta name=viewport content="width=device-width, initial-scale=1">'
+        f"<meta name=generator content={GENERATOR}>"
         f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>"
         f"<h1>{esc(heading)}</h1>"
         f"<p>{intro}</p>"
