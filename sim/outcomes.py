@@ -272,6 +272,11 @@ def parity_by(series: dict[str, np.ndarray], start: int) -> dict[str, np.ndarray
     return {label: reached[dec] for label, _first, dec in year_ends(start, lag.shape[0])}
 
 
+#: the default thresholds N of P(China's lag <= N months at a year-end) [months]: run summaries,
+#: sweeps and comparisons (`sim run --within` chooses others)
+LAG_WITHIN = (3.0,)
+
+
 def lag_at_most(
     lag_by_year: dict[str, np.ndarray], within: tuple[float, ...] | list[float]
 ) -> dict[str, dict[str, float]]:

@@ -65,6 +65,10 @@ window.addEventListener('load', function () {
 </script>"""
 
 
+#: a report sim wrote earlier (it carries the generator tag, so `sim report --out` may replace it)
+OLD_REPORT = "<!DOCTYPE html><meta name=generator content=sim-report> old report"
+
+
 def chromium() -> str:
     path = shutil.which("chromium")
     if path is None:
@@ -354,12 +358,12 @@ def bad_input(tmp_path, kind):
 def test_bad_input_exits_2_with_a_message_and_leaves_the_old_report(folders, tmp_path, kind):
     bad = bad_input(tmp_path, kind)
     out = tmp_path / "report.html"
-    out.write_text("old report")
+    out.write_text(OLD_REPORT)
     result = CliRunner().invoke(main, ["report", str(folders["baseline"]), str(bad), "--out", str(out)])
     assert result.exit_code == 2, result.output
     assert isinstance(result.exception, SystemExit)
     assert str(bad) in result.output and "fix:" in result.output
-    assert out.read_text() == "old report"
+    assert out.read_text() == OLD_REPORT
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
@@ -384,12 +388,12 @@ def test_a_failed_write_leaves_the_old_report_and_no_partial_file(folders, tmp_p
         raise OSError(28, "No space left on device")
 
     out = tmp_path / "report.html"
-    out.write_text("old report")
+    out.write_text(OLD_REPORT)
     monkeypatch.setattr(sim.atomic.os, "replace", fail)
     result = CliRunner().invoke(main, ["report", str(folders["baseline"]), "--out", str(out)])
     assert result.exit_code == 2
     assert "No space left on device" in result.output
-    assert out.read_text() == "old report"
+    assert out.read_text() == OLD_REPORT
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
 
 

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.outcomes import QUANTILES
+from sim.outcomes import LAG_WITHIN, QUANTILES
 
 if TYPE_CHECKING:  # `effect_stats` and `effects` serve the app without loading the model
     from sim.run.ensemble import EnsembleResult
 
 #: thresholds N [months] of P(lag <= N months at a year-end) in the comparison.
-WITHIN = (3,)
+WITHIN = LAG_WITHIN
 #: a per-run difference this small relative to the run's values is floating-point residue (the
 #: same sums taken in another order), not an effect [fraction of max(|a|, |b|)].
 RESIDUE = 1e-9
@@ -98,7 +98,7 @@ def paired_differences(a: EnsembleResult, b: EnsembleResult) -> dict[str, Any]:
     }
     lag_a, lag_b = a.year_end["capability_lag_months"], b.year_end["capability_lag_months"]
     within = {
-        str(n): {
+        f"{n:g}": {
             label: _change(float(np.mean(lag_a[label] <= n)), float(np.mean(lag_b[label] <= n)))
             for label in lag_a
             if label in lag_b

@@ -179,10 +179,11 @@ class BackendChoice:
         """
         from sim.run.backends import make_backend
 
+        backend = make_backend(self.name, self.workers, self.scheduler)
         if self.name != "local":
             where = f" at {self.scheduler}" if self.scheduler else ""
             err_console.print(Text(f"backend: {self.name}{where}", style="dim"), highlight=False)
-        return make_backend(self.name, self.workers, self.scheduler)
+        return backend
 
 
 def backend_options(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -35,6 +35,7 @@ import pandas as pd
 import yaml
 
 from sim.atomic import atomic_folder
+from sim.outcomes import LAG_WITHIN
 from sim.scenario import scenario_sha256
 
 #: `atomic_folder` is re-exported: sim.analysis and sim.cli import it from here.
@@ -84,7 +85,7 @@ def versions() -> dict[str, str]:
 
 
 #: the default thresholds of ``probabilities.china_lag_at_most`` [months].
-WITHIN = (3.0,)
+WITHIN = LAG_WITHIN
 
 
 def check_within(within: Any) -> tuple[float, ...]:
