@@ -219,3 +219,61 @@ def test_random_option_values_exit_0_or_2(option, value):
             value = value or "x"
         result = run_in(folder, *args, option, value)
         check_outcome(result, folder, {})
+
+
+def edge_rows() -> list[tuple[str, float]]:
+    """(path, value) for every real-number field at its lowest and highest valid value."""
+    rows = []
+    for path in PATHS:
+        parts = path.split(".")
+        model = World if parts[0] == "world" else PolicyState
+        try:
+            _, b = walk_path(model, parts[1:], path, numeric=True)
+        except ValueError:
+            continue  # not a real number (text, a switch, a count)
+        assert math.isfinite(b.high), f"{path} has no upper bound: give it one (CEILINGS)"
+        low = b.low if math.isfinite(b.low) else -b.high
+        if b.low_strict:
+            low = low + 1e-9 if low == 0 else low * (1 + 1e-9)
+        high = b.high * (1 - 1e-9) if b.high_strict else b.high
+        rows += [(path, low), (path, high)]
+    return rows
+
+
+def test_every_field_runs_at_both_ends_of_its_range():
+    """One ensemble, one run per (field, end): run 2i sets field i to its lowest valid value,
+    run 2i+1 to its highest, every other field as in the baseline. Every outcome stays finite
+    (a non-finite value raises ModelError naming the run, hence the field)."""
+    from sim.dotted import get_path
+    from sim.errors import ModelError
+    from sim.run.ensemble import run_ensemble
+    from sim.scenario import load_scenario
+
+    base = load_scenario(BASELINE)
+    rows = edge_rows()
+    dumped = base.model_dump()
+    uncertain = {}
+    for path in dict.fromkeys(p for p, _ in rows):
+        try:
+            default = get_path(dumped, path)
+        except KeyError:
+            default = None
+        if default is None:  # an unset cap: the other runs take the largest cap instead
+            default = max(v for p, v in rows if p == path)
+        values = [float(default)] * len(rows)
+        for i, (p, v) in enumerate(rows):
+            if p == path:
+                values[i] = v
+        uncertain[path] = {"dist": "empirical", "values": values, "group": "edges"}
+    sc = load_scenario(
+        BASELINE,
+        {"run.runs": len(rows), "uncertainties": {**dumped["uncertainties"], **uncertain}},
+    )
+    try:
+        result = run_ensemble(sc)
+    except ModelError as exc:
+        run = int(str(exc).split(" of run ")[1].split(",")[0].split(" ")[0])
+        pytest.fail(f"{rows[run][0]} = {rows[run][1]:g}: {exc}")
+    for name, by_year in result.summary_outcomes().items():
+        for year, stats in by_year.items():
+            assert all(v is None or math.isfinite(v) for v in stats.values()), (name, year)

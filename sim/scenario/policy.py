@@ -107,8 +107,10 @@ class ChinaPolicy(Strict):
     domestic_subsidy: Probability = quantity(
         0.0,
         unit="fraction",
-        description="Share of a domestic chip's price and power the state pays",
+        description="Share of a domestic chip's price and power the state pays; at most 0.9 "
+        "(assumption: free chips would make demand unbounded)",
         source="P7: up to 50% of power bills",
+        le=0.9,
     )
     domestic_mandate: Probability = quantity(
         0.0,

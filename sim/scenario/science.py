@@ -20,12 +20,13 @@ class Science(Strict):
         "science.utilisation", "fraction", "Model FLOP utilisation of a training run"
     )
     run_months_min: Positive = _default(
-        "science.run_months_min", "months", "Shortest frontier training run a lab plans"
+        "science.run_months_min", "months", "Shortest frontier training run a lab plans", ge=1.0
     )
     run_months_max: Positive = _default(
         "science.run_months_max",
         "months",
         "Longest frontier training run a lab plans (a longer run is overtaken by a later, bigger one)",
+        ge=1.0,
     )
     concentration_rate: Probability = _default(
         "science.concentration_rate",
@@ -42,29 +43,41 @@ class Science(Strict):
         "science.facility_life_months",
         "months",
         "Life over which a data centre's capex is paid (lease or depreciation)",
+        ge=1.0,
     )
     chip_life_months: Positive = _default(
-        "science.chip_life_months", "months", "Mean service life of an accelerator"
+        "science.chip_life_months", "months", "Mean service life of an accelerator", ge=1.0
     )
     algo_rate: NonNegative = _default(
         "science.algo_rate", "log10/month", "Algorithmic progress of a reference lab"
     )
     talent_elasticity: NonNegative = _default(
-        "science.talent_elasticity", "-", "Elasticity of algorithmic progress in researchers"
+        "science.talent_elasticity",
+        "-",
+        "Elasticity of algorithmic progress in researchers (at most 2: assumption)",
+        le=2.0,
     )
     compute_elasticity: NonNegative = _default(
-        "science.compute_elasticity", "-", "Elasticity of algorithmic progress in experiment compute"
+        "science.compute_elasticity",
+        "-",
+        "Elasticity of algorithmic progress in experiment compute (at most 2: assumption)",
+        le=2.0,
     )
     reference_researchers: Positive = _default(
-        "science.reference_researchers", "head", "Researchers of the reference lab"
+        "science.reference_researchers", "head", "Researchers of the reference lab", ge=1.0
     )
     reference_h100e: Positive = _default(
-        "science.reference_h100e", "H100e", "Deployed compute of the reference lab at the start"
+        "science.reference_h100e",
+        "H100e",
+        "Deployed compute of the reference lab at the start",
+        ge=1.0,
     )
     algo_shock_sd: NonNegative = _default(
         "science.algo_shock_sd",
         "-",
-        "Month-to-month noise of algorithmic progress, as a share of the mean step",
+        "Month-to-month noise of algorithmic progress, as a share of the mean step (at most 2: "
+        "assumption)",
+        le=2.0,
     )
     algo_returns: NonNegative = _default(
         "science.algo_returns",
@@ -144,7 +157,9 @@ class Behaviour(Strict):
     choice_temperature: Positive = _default(
         "behaviour.choice_temperature",
         "-",
-        "Spread of chip-type choice around the cheapest cost per H100e; lower is pickier",
+        "Spread of chip-type choice around the cheapest cost per H100e; lower is pickier (at most "
+        "10: assumption)",
+        le=10.0,
     )
     learning_weight: Probability = _default(
         "behaviour.learning_weight",

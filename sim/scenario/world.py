@@ -32,7 +32,15 @@ from pydantic import Field, model_validator
 from sim.scenario.data import default_quantity as _default
 from sim.scenario.data import world_values
 from sim.scenario.science import Behaviour, Migration, Science
-from sim.scenario.types import NonNegative, Positive, Probability, Strict, YearMonth, quantity
+from sim.scenario.types import (
+    CEILINGS,
+    NonNegative,
+    Positive,
+    Probability,
+    Strict,
+    YearMonth,
+    quantity,
+)
 
 
 class ChipSpec(Strict):
@@ -213,8 +221,10 @@ class LabSpec(Strict):
         le=5.0,
     )
     power_gw: NonNegative = quantity(unit="GW", description="Power contracted and energised")
-    installed_h100e: dict[str, NonNegative] = quantity(
-        unit="H100e", description="Installed chips by type; keys are chip types of world.chips"
+    installed_h100e: dict[str, Annotated[float, Field(ge=0.0, le=CEILINGS["H100e"])]] = quantity(
+        unit="H100e",
+        description="Installed chips by type; keys are chip types of world.chips",
+        ceiling=False,
     )
     researchers: NonNegative = quantity(unit="head", description="Top-tier researchers employed")
     algo_log10: float = quantity(
