@@ -186,9 +186,21 @@ def levers(scenario: Scenario) -> list[Lever]:
         unit = _meta(field, "unit")
         low, high, step = _bounds(metadata, unit, value) if kind == "number" else (0.0, 0.0, 0.0)
         out.append(
-            Lever(path, group, label, kind, unit, _about(field), _meta(field, "source"), optional,
-                  low, high, step, value)
-        )  # fmt: skip
+            Lever(
+                path,
+                group,
+                label,
+                kind,
+                unit,
+                _about(field),
+                _meta(field, "source"),
+                optional,
+                low,
+                high,
+                step,
+                value,
+            )
+        )
 
     def walk(model: type[BaseModel], prefix: str, group: str) -> None:
         for name, field in model.model_fields.items():
@@ -201,8 +213,13 @@ def levers(scenario: Scenario) -> list[Lever]:
                 for chip in chips:
                     if isinstance(entry, type) and issubclass(entry, BaseModel):
                         for sub, sub_field in entry.model_fields.items():
-                            leaf(sub_field, sub_field.annotation, f"{path}.{chip}.{sub}",
-                                 f"{group} {name}: {chip}", sub.replace("_", " "))  # fmt: skip
+                            leaf(
+                                sub_field,
+                                sub_field.annotation,
+                                f"{path}.{chip}.{sub}",
+                                f"{group} {name}: {chip}",
+                                sub.replace("_", " "),
+                            )
                     else:
                         leaf(field, entry, f"{path}.{chip}", f"{group} {name}", chip)
             else:

@@ -118,8 +118,16 @@ def chips_by_source(pair: Pair, years: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def sentence(views_name: str, baseline: str, year: str, stats: dict[str, float], med: float,
-             base_med: float, runs: int, seed: int) -> str:  # fmt: skip
+def sentence(
+    views_name: str,
+    baseline: str,
+    year: str,
+    stats: dict[str, float],
+    med: float,
+    base_med: float,
+    runs: int,
+    seed: int,
+) -> str:
     """The one-sentence answer (a private stand-in until sim.analysis.words lands)."""
     change = stats["p50"]
     way = "narrows" if change < 0 else "widens" if change > 0 else "leaves"
@@ -147,7 +155,11 @@ def build_views(pair: Pair, year: str | None = None, at_most_months: float = 12.
     effect = b.year_end[LAG][year] - a.year_end[LAG][year]
     scen_p, base_p = lag_at_most(b, at_most_months), lag_at_most(a, at_most_months)
     at_most = pd.DataFrame(
-        {"year_end": years, "scenario": [scen_p[y] for y in years], "baseline": [base_p[y] for y in years]}
+        {
+            "year_end": years,
+            "scenario": [scen_p[y] for y in years],
+            "baseline": [base_p[y] for y in years],
+        }
     )
     med, base_med = float(np.median(b.year_end[LAG][year])), float(np.median(a.year_end[LAG][year]))
     stats = difference["outcomes"][LAG][year]

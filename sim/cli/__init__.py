@@ -9,6 +9,7 @@ One module per command group; each builds its options, calls the package and pri
 - `sim.cli.analysis`: sweep, sensitivity, discover, levers
 - `sim.cli.calibrate`: calibrate
 - `sim.cli.report`: report
+- `sim.cli.app`: app (the playground; imports Panel only when it runs)
 - `sim.cli.options`: the shared options (``--runs``, ``--seed``, ``--out``, ``--set``,
   `backend_options`), loading and `run_with_progress`
 - `sim.cli.tables`: the terminal tables (numbers by `sim.fmt`)
@@ -22,6 +23,7 @@ from typing import Any
 import click
 
 from sim.cli import analysis, calibrate, report, run
+from sim.cli import app as app_command
 from sim.cli.options import BackendChoice, backend_options, err_console, run_with_progress
 from sim.errors import SimError
 
@@ -61,5 +63,6 @@ for _command in (
     analysis.discover,
     analysis.levers,
     report.report,
+    app_command.app,
 ):
     main.add_command(_command)

@@ -77,7 +77,9 @@ def draw_effect(ax: Any, views: Any) -> None:
     ax.axvline(stats["p50"], color=INK, lw=2, label=f"median {stats['p50']:+.1f}")
     for q in ("p5", "p95"):
         ax.axvline(stats[q], color=INK, lw=1, ls=":")
-    ax.set_xlabel(f"lag change at {views.year}: this scenario − {views.baseline} [months]", fontsize="small")
+    ax.set_xlabel(
+        f"lag change at {views.year}: this scenario − {views.baseline} [months]", fontsize="small"
+    )
     ax.set_ylabel("runs")
     ax.set_title(f"Effect on the lag at {views.year} (paired runs)", fontsize="medium")
     _grid(ax, "y")
@@ -89,8 +91,15 @@ def draw_at_most(ax: Any, views: Any) -> None:
     frame = views.at_most
     x = np.arange(len(frame))
     ax.bar(x - 0.2, frame["scenario"], width=0.4, color=BAND_50, edgecolor=INK, label=views.name)
-    ax.bar(x + 0.2, frame["baseline"], width=0.4, color="white", edgecolor=INK, hatch="//",
-           label=views.baseline)  # fmt: skip
+    ax.bar(
+        x + 0.2,
+        frame["baseline"],
+        width=0.4,
+        color="white",
+        edgecolor=INK,
+        hatch="//",
+        label=views.baseline,
+    )
     ax.set_xticks(x, [y[:4] for y in frame["year_end"]])
     ax.set_ylim(0, 1)
     ax.set_ylabel("share of runs")
@@ -110,8 +119,17 @@ def draw_chips(ax: Any, views: Any) -> None:
         bottom = np.zeros(len(years))
         for grey, source in zip(SOURCE_GREYS, sources, strict=False):
             values = part[source].to_numpy() / 1e6
-            ax.bar(x + offset, values, width=0.4, bottom=bottom, color=grey, edgecolor=INK,
-                   linewidth=0.4, hatch=hatch, label=source if run == "scenario" else None)  # fmt: skip
+            ax.bar(
+                x + offset,
+                values,
+                width=0.4,
+                bottom=bottom,
+                color=grey,
+                edgecolor=INK,
+                linewidth=0.4,
+                hatch=hatch,
+                label=source if run == "scenario" else None,
+            )
             bottom += values
     ax.set_xticks(x, [y[:4] for y in years])
     ax.set_ylabel("million H100e/year")
