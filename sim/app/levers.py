@@ -166,8 +166,13 @@ def _as_value(kind: Kind, number: Any) -> Any:
     return float(number)
 
 
-def levers(scenario: Scenario) -> list[Lever]:
-    """Every policy lever of `scenario`, in schema order, with its start value."""
+def levers(scenario: Scenario, schema: type[BaseModel] = PolicyBlock) -> list[Lever]:
+    """Every policy lever of `scenario`, in schema order, with its start value.
+
+    Args:
+        scenario: the scenario whose chip catalogue and policy in force the levers start from.
+        schema: the policy block's model to walk (the tests pass one with an extra field).
+    """
     state = _start_state(scenario)
     chips = nvidia_types(scenario.world)
     out: list[Lever] = []
@@ -181,8 +186,10 @@ def levers(scenario: Scenario) -> list[Lever]:
         rel = path.removeprefix("policy.")
         if rel == "effective":
             value: Any = scenario.policy.effective
-        else:
-            value = _as_value(kind, state.get(rel, float("nan")))
+        elif rel in state:
+            value = _as_value(kind, state[rel])
+        else:  # a field the model does not read yet: its schema default
+            value = field.get_default(call_default_factory=True)
         unit = _meta(field, "unit")
         low, high, step = _bounds(metadata, unit, value) if kind == "number" else (0.0, 0.0, 0.0)
         out.append(
@@ -225,7 +232,7 @@ def levers(scenario: Scenario) -> list[Lever]:
             else:
                 leaf(field, tp, path, group or "When", label)
 
-    walk(PolicyBlock, "policy", "")
+    walk(schema, "policy", "")
     return out
 
 

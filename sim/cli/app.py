@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import errno
+import sys
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
-from sim.cli.options import console, load, runs_option, seed_option
+from sim.cli.options import console, err_console, load, runs_option, seed_option
 from sim.errors import SimError
 
 MISSING_EXTRA = "sim app needs the app extra: pip install -e '.[app]'"
@@ -48,12 +50,14 @@ def app(
         import bokeh  # noqa: F401
         import panel  # noqa: F401
     except ImportError:
-        raise AppError(MISSING_EXTRA) from None
+        # printed here, not raised: the group prints errors as rich markup, which eats "[app]"
+        err_console.print(f"[bold red]error:[/] {escape(MISSING_EXTRA)}", highlight=False)
+        sys.exit(2)
     from sim.app import serve
 
-    load(scenario, 1, seed, ())  # a bad file stops here with the command line's one-line message
+    load(scenario, None, seed, ())  # a bad file stops here with the command line's one-line message
     base = Path(baseline) if baseline else Path(scenario).parent / "baseline.yaml"
-    load(str(base), 1, seed, ())
+    load(str(base), None, seed, ())
 
     def ready(url: str) -> None:
         console.print(f"sim app: {url}  (Ctrl+C stops it)", highlight=False)
