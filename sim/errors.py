@@ -32,7 +32,8 @@ class ScenarioError(SimError):
     def message(self) -> str:
         """One line: file: field: problem (fix: ...)."""
         where = self.file or "command line"
-        if self.field:
+        # "--set PATH=VALUE" already names the field when it is PATH itself
+        if self.field and not where.startswith(f"--set {self.field}="):
             where += f": {self.field}"
         return f"{where}: {self.problem} (fix: {self.fix})"
 

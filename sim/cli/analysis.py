@@ -15,16 +15,18 @@ from sim.cli.options import (
     BackendChoice,
     backend_options,
     chunk_option,
+    claim_out,
     command_line,
     console,
-    err_console,
     load,
     no_plots_option,
     out_option,
     progress_bar,
     runs_option,
+    say,
     seed_option,
     set_option,
+    tagged,
 )
 from sim.cli.tables import discovery_table, sensitivity_table, sweep_grid, sweep_table
 from sim.fmt import fmt
@@ -76,6 +78,7 @@ def sweep(
     sc = points[0].scenario
     year = parse_year_end(year, sc) if year else default_year_end(sc)
     total = sum(pt.scenario.run.runs for pt in points)
+    target = claim_out(out, lambda: default_out("sweep", sc.name))
     with backend.open() as engine, progress_bar() as bar:
         task = bar.add_task(f"{sc.name}: {len(points)} values", total=total)
         result = run_sweep(
@@ -85,17 +88,17 @@ def sweep(
             progress=lambda done, _t: bar.update(task, completed=done),
             backend=engine,
         )
-    target = Path(out) if out else default_out("sweep", sc.name)
     figures = None if no_plots else partial(draw_sweep_figures, year_end=year)
     write_sweep(result, target, figures=figures, command=command_line("sweep"))
     console.print(sweep_table(result, year) if len(axes) == 1 else sweep_grid(result, year))
     if len(result.points) > 1 and not result.has_effect():
-        err_console.print(
-            f"[yellow]warning:[/] no outcome changed in any run across the values: the lever has no "
+        tagged(
+            "warning",
+            "yellow",
+            "no outcome changed in any run across the values: the lever has no "
             f"effect in {sc.name} (is it switched on, e.g. policy.us.export.h200.allowed?)",
-            highlight=False,
         )
-    console.print(f"results: {target}  ({result.wall_time_s:.1f} s for {total:,} runs)")
+    say(f"results: {target}  ({result.wall_time_s:.1f} s for {total:,} runs)")
 
 
 @click.command()
@@ -147,13 +150,13 @@ def sensitivity(
     check_in_horizon(ref, sc)
     evaluator = ModelEvaluator(sc, ref, sc.run.seed)
     began = time.perf_counter()
+    target = claim_out(out, lambda: default_out("sensitivity", sc.name))
     with backend.open() as engine, progress_bar() as bar:
         task = bar.add_task(f"{sc.name}: Sobol design", total=samples * (len(evaluator.names) + 2))
         evaluator.progress = lambda done, _t: bar.update(task, completed=done)
         evaluator.backend = engine
         result = sobol_indices(evaluator.names, evaluator, samples, sc.run.seed)
     wall = time.perf_counter() - began
-    target = Path(out) if out else default_out("sensitivity", sc.name)
     write_sensitivity(
         result,
         evaluator,
@@ -167,7 +170,7 @@ def sensitivity(
         f"First-order indices sum to {result.S1.sum():.2f}; the remaining "
         f"{max(0.0, 1 - result.S1.sum()):.2f} of the variance comes from interactions."
     )
-    console.print(f"results: {target}  ({wall:.1f} s for {result.evaluations:,} runs)")
+    say(f"results: {target}  ({wall:.1f} s for {result.evaluations:,} runs)")
 
 
 @click.command()
@@ -222,6 +225,7 @@ def discover(
     runs = discovery.DEFAULT_RUNS if runs is None else runs
     sc = load(scenario, runs, seed, sets)
     check_in_horizon(condition.ref, sc, "--where")
+    target = claim_out(out, lambda: default_out("discover", sc.name))
     with backend.open() as engine, progress_bar() as bar:
         task = bar.add_task(sc.name, total=runs)
         found = discovery.discover(
@@ -234,23 +238,22 @@ def discover(
             progress=lambda done, _t: bar.update(task, completed=done),
             backend=engine,
         )
-    target = Path(out) if out else default_out("discover", sc.name)
     figures = None if no_plots else draw_discovery_figures
     discovery.write_discovery(found, target, figures=figures, command=command_line("discover"))
     ref, seen = condition.ref, found.summary_dict()["outcome_range"]
-    console.print(
+    say(
         f"{sc.name}, {found.result.runs:,} runs, seed {found.result.seed}: {found.n_interest:,} runs "
         f"({found.base_rate:.1%}) have {condition.text}. Across all runs {ref.key} has median "
         f"{fmt(seen['p50'], ref.outcome)} and ranges from {fmt(seen['min'], ref.outcome)} to "
-        f"{fmt(seen['max'], ref.outcome)} \\[{ref.unit}]."
+        f"{fmt(seen['max'], ref.outcome)} [{ref.unit}]."
     )
     if found.n_interest == 0:
-        console.print(
+        say(
             f"No run has {condition.text}, so there is nothing for PRIM to explain. "
             "Loosen the threshold within the range above."
         )
     elif found.n_interest == found.result.runs:
-        console.print(f"Every run has {condition.text}; no box is needed to explain it.")
+        say(f"Every run has {condition.text}; no box is needed to explain it.")
     elif not found.boxes:
         console.print(
             "PRIM found no box that holds these runs more densely than the ensemble does: "
@@ -258,9 +261,7 @@ def discover(
         )
     for box in found.boxes:
         console.print(discovery_table(found, box))
-    console.print(
-        f"results: {target}  ({found.result.wall_time_s:.1f} s for {found.result.runs:,} runs)"
-    )
+    say(f"results: {target}  ({found.result.wall_time_s:.1f} s for {found.result.runs:,} runs)")
 
 
 @click.command()
@@ -328,4 +329,4 @@ def levers(
     if write:
         targets = [Path(d) for d in docs] or [Path(d) for d in lv.DOCS]
         lv.write_docs(body, targets, Path(json_path))
-        console.print(f"wrote {', '.join(map(str, targets))}, {json_path}", highlight=False)
+        say(f"wrote {', '.join(map(str, targets))}, {json_path}")

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import errno
-import sys
 from pathlib import Path
 
 import click
-from rich.markup import escape
 
-from sim.cli.options import console, err_console, load, runs_option, seed_option
+from sim.cli.options import console, load, runs_option, seed_option
 from sim.errors import SimError
 
 MISSING_EXTRA = "sim app needs the app extra: pip install -e '.[app]'"
@@ -50,9 +48,7 @@ def app(
         import bokeh  # noqa: F401
         import panel  # noqa: F401
     except ImportError:
-        # printed here, not raised: the group prints errors as rich markup, which eats "[app]"
-        err_console.print(f"[bold red]error:[/] {escape(MISSING_EXTRA)}", highlight=False)
-        sys.exit(2)
+        raise AppError(MISSING_EXTRA) from None
     from sim.app import serve
 
     load(scenario, None, seed, ())  # a bad file stops here with the command line's one-line message

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from sim.cli.options import BackendChoice, backend_options, console, err_console
+from sim.cli.options import BackendChoice, backend_options, console, say
 from sim.cli.tables import fit_table
 
 
@@ -102,12 +102,12 @@ def calibrate(
     if refresh_baselines:
         base = Path(baseline).parent
         for path in calibration_report.refresh_baselines(base, Path("tests/regression/baselines")):
-            console.print(f"wrote {path}")
+            say(f"wrote {path}")
         return
     out = Path(out_dir)
 
-    def say(line: str) -> None:
-        err_console.print(f"[{time.perf_counter() - began:6.1f} s] {line}", highlight=False)
+    def log(line: str) -> None:
+        say(f"[{time.perf_counter() - began:6.1f} s] {line}", err=True)
 
     with backend.open() as engine:
         result = calibration.calibrate(
@@ -119,12 +119,10 @@ def calibrate(
             seed=seed,
             abc_runs=abc_runs,
             max_evals=max_evals,
-            progress=say,
+            progress=log,
             backend=engine,
         )
-    say("writing calibrated.yaml, fit_report.md, fit_report.json and fit.png ...")
+    log("writing calibrated.yaml, fit_report.md, fit_report.json and fit.png ...")
     written = calibration_report.write_outputs(result, out, Path(baseline).resolve().parent.parent)
     console.print(fit_table(calibration_report.fit_rows(result), runs, seed, result.fit.loss))
-    console.print(
-        "wrote " + ", ".join(str(p) for p in written) + f"  ({time.perf_counter() - began:.0f} s)"
-    )
+    say("wrote " + ", ".join(str(p) for p in written) + f"  ({time.perf_counter() - began:.0f} s)")

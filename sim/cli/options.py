@@ -16,12 +16,24 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 # on a pipe or in CI there is no terminal width to follow: use one that fits the tables
 console = Console(width=None if sys.stdout.isatty() else 140)
 err_console = Console(stderr=True, soft_wrap=True)
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def say(text: str, err: bool = False) -> None:
+    """Print a line literally: paths, names and conditions come from the user, never markup."""
+    (err_console if err else console).print(text, markup=False, highlight=False)
+
+
+def tagged(tag: str, style: str, text: str) -> None:
+    """Print 'tag: text' on stderr, the tag styled and the text literal (user text is not markup)."""
+    err_console.print(Text.assemble((f"{tag}:", style), " ", text), highlight=False)
+
 
 CHUNK_HELP = (
     "Runs stepped together [default: 5000, fewer to give every worker a chunk]; never changes a number."
@@ -48,6 +60,22 @@ def _check_out(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return value
 
 
+def claim_out(out: str | Path | None, default: Callable[[], Path]) -> Path:
+    """The results folder of a command, checked and locked before its ensembles run.
+
+    `out` (from ``--out``) or else ``default()``: it must be new or a sim results folder, in a
+    folder we can write to, and no other sim command may be writing it; the lock is held until
+    the command ends, so two commands given one ``--out`` never interleave.
+    """
+    from sim.atomic import check_out, out_lock
+
+    target = check_out(Path(out) if out else default())
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.with_resource(out_lock(target))
+    return target
+
+
 def out_option(help: str) -> Decorator:
     """``--out DIR``, the results folder; None when not given (the command picks a default).
 
@@ -56,7 +84,7 @@ def out_option(help: str) -> Decorator:
     """
     return click.option(
         "--out",
-        type=click.Path(file_okay=False),
+        type=click.Path(),
         callback=_check_out,
         help=help + " A new path, or an existing sim results folder (replaced when complete).",
     )
@@ -97,7 +125,7 @@ def load(path: str, runs: int | None, seed: int | None, sets: tuple[str, ...]) -
 def progress_bar() -> Progress:
     """One progress bar over runs (drawn only on a terminal)."""
     return Progress(
-        TextColumn("[progress.description]{task.description}"),
+        TextColumn("{task.description}", style="progress.description", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -145,7 +173,7 @@ class BackendChoice:
 
         if self.name != "local":
             where = f" at {self.scheduler}" if self.scheduler else ""
-            err_console.print(f"[dim]backend: {self.name}{where}[/]", highlight=False)
+            err_console.print(Text(f"backend: {self.name}{where}", style="dim"), highlight=False)
         return make_backend(self.name, self.workers, self.scheduler)
 
 

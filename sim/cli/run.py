@@ -11,16 +11,18 @@ from sim.cli.options import (
     BackendChoice,
     backend_options,
     chunk_option,
+    claim_out,
     command_line,
     console,
-    err_console,
     load,
     no_plots_option,
     out_option,
     run_with_progress,
     runs_option,
+    say,
     seed_option,
     set_option,
+    tagged,
 )
 from sim.cli.tables import compare_table, summary_table
 from sim.errors import ScenarioError
@@ -50,15 +52,15 @@ def run(
     from sim.run.results import default_out, summary_dict, write_run_results
 
     sc = load(scenario, runs, seed, sets)
+    target = claim_out(out, lambda: default_out("", sc.name))
     with backend.open() as engine:
         result = run_with_progress(sc, f"{sc.name}", chunk_size, engine)
-    target = Path(out) if out else default_out("", sc.name)
     from sim.viz.run import draw_run_figures
 
     figures = None if no_plots else draw_run_figures
     write_run_results(result, target, figures=figures, command=command_line("run"))
     console.print(summary_table(summary_dict(result), HEADLINE))
-    console.print(f"results: {target}  ({result.wall_time_s:.1f} s for {result.runs:,} runs)")
+    say(f"results: {target}  ({result.wall_time_s:.1f} s for {result.runs:,} runs)")
 
 
 @click.command()
@@ -88,13 +90,13 @@ def compare(
     seed = sa.run.seed if seed is None else seed
     sb = load(b, runs, seed, ())
     sa = load(a, runs, seed, ())
+    target = claim_out(out, lambda: default_out("vs-" + sa.name, sb.name))
     with backend.open() as engine:
         ra = run_with_progress(sa, sa.name, chunk_size, engine)
         rb = run_with_progress(sb, sb.name, chunk_size, engine)
-    target = Path(out) if out else default_out("vs-" + sa.name, sb.name)
     diff = write_comparison(ra, rb, target, command_line("compare"))
     console.print(compare_table(diff, sa.name, sb.name, runs, seed, HEADLINE))
-    console.print(f"results: {target}")
+    say(f"results: {target}")
 
 
 @click.command()
@@ -110,11 +112,11 @@ def validate(files: tuple[str, ...]) -> None:
             sc = load_scenario(Path(f))
         except ScenarioError as exc:
             failed.append(exc)
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            tagged("error", "bold red", str(exc))
             continue
         for warning in plausibility_warnings(sc):
-            err_console.print(f"[yellow]warning:[/] {f}: {warning}", highlight=False)
-        console.print(
+            tagged("warning", "yellow", f"{f}: {warning}")
+        say(
             f"ok: {f} ({sc.name}: {sc.run.start} to {sc.run.end}, {len(sc.uncertainties)} uncertainties)"
         )
     if failed:
@@ -134,4 +136,4 @@ def schema(out: str) -> None:
     from sim.scenario import write_schema
 
     write_schema(Path(out))
-    console.print(f"wrote {out}")
+    say(f"wrote {out}")

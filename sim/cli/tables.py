@@ -70,7 +70,7 @@ def summary_table(summary: dict[str, Any], outcomes: tuple[str, ...]) -> Table:
     years = list(next(iter(summary["outcomes"].values())).keys())
     parity = summary["probabilities"]["china_parity_by"]
     title = (
-        f"{summary['scenario']}: {summary['runs']:,} runs, seed {summary['seed']} — "
+        f"{escape(summary['scenario'])}: {summary['runs']:,} runs, seed {summary['seed']} — "
         "median, 90% interval below"
     )
     return year_table(
@@ -97,7 +97,8 @@ def compare_table(
     """
     parity = diff["probabilities"]["china_parity_by"]
     title = (
-        f"{b} − {a}: paired difference per run, {runs:,} runs, seed {seed} — median, 90% interval below"
+        f"{escape(b)} − {escape(a)}: paired difference per run, {runs:,} runs, seed {seed} — "
+        "median, 90% interval below"
     )
     return year_table(
         title,
@@ -116,7 +117,8 @@ def sweep_table(result: Any, year: str) -> Table:
     stats = result.stats_table().query("year_end == @year").set_index(["point", "outcome"])
     parity = result.parity_table().query("year_end == @year").set_index("point")["p_parity"]
     table = Table(
-        title=f"{result.scenario.name} at {year}: {result.runs:,} runs per value on the same draws, "
+        title=f"{escape(result.scenario.name)} at {year}: {result.runs:,} runs per value on the "
+        "same draws, "
         f"seed {result.seed} — median, 90% interval below",
         title_justify="left",
     )
@@ -137,7 +139,7 @@ def sweep_grid(result: Any, year: str) -> Table:
     lag = lag.set_index([rows, cols])["p50"]
     parity = result.parity_table().query("year_end == @year").set_index([rows, cols])["p_parity"]
     table = Table(
-        title=f"{result.scenario.name} at {year}: median lag \\[months] / P(parity by then); "
+        title=f"{escape(result.scenario.name)} at {year}: median lag \\[months] / P(parity by then); "
         f"{result.runs:,} runs per point on the same draws, seed {result.seed}",
         title_justify="left",
     )
@@ -157,7 +159,7 @@ def sensitivity_table(result: Any, evaluator: Any) -> Table:
 
     ref = evaluator.ref
     table = Table(
-        title=f"Sobol indices of {ref.key} \\[{ref.unit}] in {evaluator.scenario.name}: "
+        title=f"Sobol indices of {ref.key} \\[{ref.unit}] in {escape(evaluator.scenario.name)}: "
         f"N = {result.samples}, {result.evaluations:,} runs, seed {evaluator.seed} — "
         "share of variance ± 95% interval",
         title_justify="left",

@@ -8,20 +8,23 @@ the file, the field and the fix.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from sim.dotted import deep_merge
 from sim.errors import ScenarioError
 from sim.scenario.overrides import apply_overrides
+from sim.scenario.paths import unwrap
 from sim.scenario.policy import drop_shadowed
 from sim.scenario.schema import Scenario
+from sim.scenario.shipped import find_shipped
 from sim.scenario.uncertainty import DISTRIBUTION_KINDS
 from sim.scenario.world import REPLACEABLE, default_world
 from sim.scenario.yamlfile import read_yaml
@@ -49,24 +52,62 @@ def merge_world(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+#: longest `extends:` chain [files]; the shipped ones are at most 3 long
+MAX_EXTENDS = 32
+
+
+def _resolved(path: Path, named_in: Path | None = None) -> Path:
+    """The absolute path without symlinks; a symlink loop is one ScenarioError."""
+    try:
+        return path.resolve(strict=False)
+    except (RuntimeError, OSError):  # RuntimeError: Python 3.11's symlink-loop report
+        where = "extends" if named_in else None
+        what = "a symlink loop" if named_in is None else f"{path} is a symlink loop"
+        raise ScenarioError(named_in or path, where, what, "point it at a real file") from None
+
+
+def _parent_file(path: Path, parent: str) -> Path:
+    """The file `extends: parent` in `path` means: beside `path`, else a shipped scenario."""
+    beside = _resolved(path.parent / parent, path)
+    if beside.exists():
+        return beside
+    shipped = find_shipped(parent)
+    if shipped is not None:
+        return _resolved(shipped, path)
+    raise ScenarioError(
+        path,
+        "extends",
+        f"{parent} not found next to {path.name} nor among the shipped scenarios",
+        "fix the file name (sim list shows the shipped scenarios)",
+    )
+
+
 def resolve_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Read a scenario file and merge the files it `extends:` (parents first)."""
-    path = path.resolve()
+    """Read a scenario file and merge the files it `extends:` (parents first).
+
+    `extends:` names a file beside this one, or else a shipped scenario (`sim list`).
+    """
+    if path.exists() and not path.is_file():  # before resolving: /dev/stdin -> pipe:[n]
+        kind = "a folder" if path.is_dir() else "not a regular file (a pipe or device)"
+        raise ScenarioError(path, None, f"{kind}; a scenario is a YAML file", "save it to a file")
+    path = _resolved(path, _chain[-1] if _chain else None)
     if path in _chain:
         cycle = " -> ".join(p.name for p in (*_chain, path))
         raise ScenarioError(path, "extends", f"extends: cycle {cycle}", "remove one of the extends:")
+    if len(_chain) >= MAX_EXTENDS:
+        raise ScenarioError(
+            _chain[0],
+            "extends",
+            f"the extends: chain is longer than {MAX_EXTENDS} files",
+            "extend a file nearer the root",
+        )
     data = read_yaml(path)
     parent = data.get("extends")
     if parent is None:
         return data
-    if not isinstance(parent, str):
+    if not isinstance(parent, str) or not parent.strip():
         raise ScenarioError(path, "extends", "must be a file name", "write e.g. extends: baseline.yaml")
-    parent_path = (path.parent / parent).resolve()
-    if not parent_path.exists():
-        raise ScenarioError(
-            path, "extends", f"{parent} not found next to {path.name}", "fix the file name"
-        )
-    base = resolve_raw(parent_path, (*_chain, path))
+    base = resolve_raw(_parent_file(path, parent), (*_chain, path))
     base.pop("extends", None)
     if isinstance(base.get("policy"), dict) and isinstance(data.get("policy"), dict):
         base["policy"] = drop_shadowed(base["policy"], data["policy"])
@@ -129,7 +170,36 @@ def validate_dict(data: dict[str, Any], source: Path | None) -> Scenario:
         if named:
             loc, msg = ".".join(filter(None, (loc, named.group(1)))), named.group(2)
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise ScenarioError(source, loc or None, msg + more, fix or _fix_for(err)) from None
+        fix = fix or _fix_for(err)
+        if err["type"] == "extra_forbidden":
+            msg, fix = "unknown field", did_you_mean(err["loc"]) or fix
+        if isinstance(err.get("input"), str) and _COMMA_NUMBER.match(err["input"].strip()):
+            plain = err["input"].strip().replace(",", "")
+            msg, fix = f"{err['input']!r} has commas", f"write the number without them: {plain}"
+        raise ScenarioError(source, loc or None, msg + more, fix) from None
+
+
+_COMMA_NUMBER = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$")
+
+
+def did_you_mean(loc: tuple[Any, ...]) -> str | None:
+    """'did you mean X?' for an unknown key at `loc`, from the fields of the model it sits in."""
+    *above, key = [p for p in loc if not (isinstance(p, str) and p in DISTRIBUTION_KINDS)]
+    model: Any = Scenario
+    for part in above:
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            field = model.model_fields.get(str(part))
+            if field is None:
+                return None
+            model = unwrap(field.annotation)
+        elif get_origin(model) is dict:
+            model = unwrap(get_args(model)[1])
+        else:
+            return None
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return None
+    close = difflib.get_close_matches(str(key), list(model.model_fields), n=1, cutoff=0.6)
+    return f"did you mean {close[0]}?" if close else None
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
@@ -139,10 +209,27 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     given value in every run (its distribution becomes `fixed`).
     """
     path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        path = find_shipped(str(path)) or path
     raw = resolve_raw(path)
-    if overrides:
-        raw = apply_overrides(raw, overrides, path, tuple(Scenario.model_fields))
-    return validate_dict(raw, path)
+    if not overrides:
+        return validate_dict(raw, path)
+    raw = apply_overrides(raw, overrides, path, tuple(Scenario.model_fields))
+    try:
+        return validate_dict(raw, path)
+    except ScenarioError as exc:
+        # a problem with a value given on the command line names --set, not the file
+        key = next((k for k in overrides if _within(exc.field, k)), None)
+        if key is None:
+            raise
+        raise ScenarioError(f"--set {key}={overrides[key]}", exc.field, exc.problem, exc.fix) from None
+
+
+def _within(field: str | None, key: str) -> bool:
+    """Whether an error at `field` concerns the --set path `key` (the same, above or below it)."""
+    if not field:
+        return False
+    return field == key or field.startswith(key + ".") or key.startswith(field + ".")
 
 
 def scenario_from_dict(data: dict[str, Any], source: Path | None = None) -> Scenario:

@@ -8,16 +8,17 @@ levers under study, in force from `policy.effective`), `timeline:` (further date
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.calendar import month_index
 from sim.dotted import flatten
-from sim.scenario.paths import check_path
+from sim.scenario.paths import Bounds, check_path, walk_path
 from sim.scenario.policy import DEFAULT, PolicyBlock, PolicyEvent, PolicyState
 from sim.scenario.types import Strict, YearMonth, quantity
-from sim.scenario.uncertainty import Distribution, check_groups
+from sim.scenario.uncertainty import Distribution, check_groups, support_problem
 from sim.scenario.world import World, default_world, nvidia_types
 
 
@@ -72,11 +73,28 @@ class Scenario(Strict):
         description="Distributions of uncertain parameters keyed by dotted path (world.… or policy.…).",
     )
 
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, value: str) -> str:
+        # the name reaches terminals, file names and the report: no control characters
+        if not value.strip() or len(value) > 200:
+            raise ValueError(
+                "must be 1 to 200 characters\nfix: give a short name, e.g. name: loosen_h200"
+            )
+        if any(unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp"} for c in value):
+            raise ValueError(
+                "holds a control character (e.g. a tab, newline or escape)\n"
+                "fix: use letters, digits, spaces and punctuation only"
+            )
+        return value
+
     @field_validator("uncertainties")
     @classmethod
     def _uncertain_paths_numeric(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for path in value:
-            _path_keys(path, numeric=True)
+        for path, dist in value.items():
+            problem = support_problem(path, dist, _path_walk(path, numeric=True)[1])
+            if problem:
+                raise ValueError(problem)
         check_groups(value)
         return value
 
@@ -145,13 +163,18 @@ class Scenario(Strict):
         return {k: v for k, v in flat.items() if k != "effective" and v != {}}
 
 
-def _path_keys(path: str, numeric: bool = False) -> list[tuple[str, str]]:
+def _path_keys(path: str) -> list[tuple[str, str]]:
     """check_path for a path starting with 'world.' or 'policy.'."""
+    return _path_walk(path)[0]
+
+
+def _path_walk(path: str, numeric: bool = False) -> tuple[list[tuple[str, str]], Bounds]:
+    """walk_path for a path starting with 'world.' or 'policy.': its mapping keys and bounds."""
     parts = path.split(".")
     if parts[0] == "world":
-        return check_path(World, parts[1:], path, numeric=numeric)
+        return walk_path(World, parts[1:], path, numeric=numeric)
     if parts[0] == "policy":
-        return check_path(PolicyState, parts[1:], path, numeric=numeric)
+        return walk_path(PolicyState, parts[1:], path, numeric=numeric)
     raise ValueError(f"uncertainty {path!r} must start with 'world.' or 'policy.'")
 
 

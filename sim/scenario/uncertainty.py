@@ -129,3 +129,49 @@ def check_groups(uncertainties: dict[str, Any]) -> None:
                 f"{len(dist.values)} here\nfix: give every parameter of group {group!r} the same "
                 "number of values (row i of each belongs together)"
             )
+
+
+def support(dist: Any) -> tuple[float, float, bool]:
+    """The lowest and highest value a distribution can draw [unit of the parameter].
+
+    Returns:
+        (low, high, continuous): `continuous` is True when the end points are drawn with
+        probability 0 (uniform, triangular), so they may touch a strict bound of the field.
+    """
+    if isinstance(dist, Uniform | Triangular):
+        return dist.low, dist.high, True
+    if isinstance(dist, Normal):
+        low = -math.inf if dist.low is None else dist.low
+        high = math.inf if dist.high is None else dist.high
+        return low, high, False
+    if isinstance(dist, LogNormal):
+        return 0.0, math.inf, True
+    if isinstance(dist, Fixed):
+        return dist.value, dist.value, False
+    return min(dist.values), max(dist.values), False
+
+
+_SUPPORT_FIX = {
+    "uniform": "keep low and high inside it",
+    "triangular": "keep low and high inside it",
+    "normal": "give low: and high: inside it (the draws are clipped to them)",
+    "lognormal": "use a triangular, or a normal with low: and high: inside it",
+    "fixed": "use a value inside it",
+    "empirical": "correct or drop the values outside it",
+}
+
+
+def support_problem(path: str, dist: Any, bounds: Any) -> str | None:
+    """Why `dist`'s draws can leave the field's valid range `bounds` (a `paths.Bounds`), or None.
+
+    Uncertainties are checked, not clipped: a distribution that can draw a value the field does
+    not allow is refused when the scenario is loaded, so `validate` and `run` agree and no run
+    quietly uses a different distribution than the file says.
+    """
+    low, high, continuous = support(dist)
+    if bounds.holds(low, high, continuous):
+        return None
+    return (
+        f"{path}: its draws span {low:g} to {high:g}, outside the field's range {bounds}\n"
+        f"fix: {_SUPPORT_FIX[dist.dist]}"
+    )
