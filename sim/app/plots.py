@@ -15,7 +15,7 @@ import pandas as pd
 from bokeh.models import ColumnDataSource, HoverTool, Span
 from bokeh.plotting import figure
 
-from sim.outcomes import label
+from sim.outcomes import ALL
 
 #: greys as in sim's static figures: 90% and 50% bands, ink, reference lines; chip sources.
 BAND_90, BAND_50, INK, REFERENCE = "#d9d9d9", "#a6a6a6", "#000000", "#4d4d4d"
@@ -50,7 +50,7 @@ class FanPlot:
         self.outcome = outcome
         self.scen = ColumnDataSource(dict.fromkeys(("x", "p5", "p25", "p50", "p75", "p95"), []))
         self.base = ColumnDataSource(dict.fromkeys(("x", "p5", "p50", "p95"), []))
-        fig = _fig(title, x_axis_type="datetime", y_axis_label=label(outcome))
+        fig = _fig(title, x_axis_type="datetime", y_axis_label=ALL[outcome].series_unit)
         fig.varea("x", "p5", "p95", source=self.scen, color=BAND_90, legend_label="scenario 90%")
         fig.varea("x", "p25", "p75", source=self.scen, color=BAND_50, legend_label="scenario 50%")
         median = fig.line(
