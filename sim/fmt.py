@@ -49,12 +49,40 @@ def fmt(value: float, outcome: str = "") -> str:
     return f"{value:.1f}"
 
 
+#: the minus sign of printed numbers (U+2212), which a hyphen in "−1.7 to −0.1" cannot be taken for.
+MINUS = "\u2212"
+
+
+def is_zero(text: str) -> bool:
+    """True when a formatted number shows no non-zero digit ("0.0", "-0.000", "0k")."""
+    return not any(c in "123456789" for c in text) and "nan" not in text
+
+
+def number(value: float, outcome: str = "") -> str:
+    """`fmt`, with a true minus sign (−) and never a sign on a value that prints as zero.
+
+    Args:
+        value: the number, in the outcome's unit.
+        outcome: the outcome's name, as for `fmt`.
+    """
+    text = fmt(value, outcome)
+    if text.startswith("-"):
+        return text[1:] if is_zero(text) else MINUS + text[1:]
+    return text
+
+
+def signed(value: float, outcome: str = "") -> str:
+    """A difference: `number` with "+" before a positive one ("+0.9", "−0.9", "0.0")."""
+    text = number(value, outcome)
+    return text if text.startswith(MINUS) or is_zero(text) or text == "nan" else f"+{text}"
+
+
 def interval(low: float, high: float, outcome: str = "") -> str:
-    """An interval as "low–high" (en dash), both ends formatted by `fmt`.
+    """An interval as "low to high", both ends by `number`: "4.9 to 10.2", "−1.7 to −0.1".
 
     Args:
         low: lower end, e.g. the 5th percentile [the outcome's unit].
         high: upper end, e.g. the 95th percentile [the outcome's unit].
         outcome: the outcome's name, as for `fmt`.
     """
-    return f"{fmt(low, outcome)}–{fmt(high, outcome)}"
+    return f"{number(low, outcome)} to {number(high, outcome)}"

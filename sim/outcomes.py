@@ -272,6 +272,33 @@ def parity_by(series: dict[str, np.ndarray], start: int) -> dict[str, np.ndarray
     return {label: reached[dec] for label, _first, dec in year_ends(start, lag.shape[0])}
 
 
+#: the default thresholds N of P(China's lag <= N months at a year-end) [months]: run summaries,
+#: sweeps and comparisons (`sim run --within` chooses others)
+LAG_WITHIN = (3.0,)
+
+
+def lag_at_most(
+    lag_by_year: dict[str, np.ndarray], within: tuple[float, ...] | list[float]
+) -> dict[str, dict[str, float]]:
+    """Share of runs whose capability lag is at most N months at each year-end.
+
+    Unlike `parity_by`, which asks whether parity was reached at *any* month up to a year-end,
+    this reads the lag *in* each December: the probability an analyst can state even when no
+    run ever reaches parity.
+
+    Args:
+        lag_by_year: the capability lag at each year-end, {'YYYY-12': values (R,) [months]}.
+        within: the thresholds N [months], each > 0.
+
+    Returns:
+        {'N': {'YYYY-12': share of runs [fraction]}}, N written as in ``f"{N:g}"`` ("3", "1.5").
+    """
+    return {
+        f"{n:g}": {label: float(np.mean(np.asarray(v) <= n)) for label, v in lag_by_year.items()}
+        for n in within
+    }
+
+
 def describe(values: np.ndarray) -> dict[str, float]:
     """mean, p5, p25, p50, p75, p95 of one outcome across runs."""
     values = np.asarray(values, dtype=float)

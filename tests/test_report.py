@@ -65,6 +65,10 @@ window.addEventListener('load', function () {
 </script>"""
 
 
+#: a report sim wrote earlier (it carries the generator tag, so `sim report --out` may replace it)
+OLD_REPORT = "<!DOCTYPE html><meta name=generator content=sim-report> old report"
+
+
 def chromium() -> str:
     path = shutil.which("chromium")
     if path is None:
@@ -285,10 +289,12 @@ def test_single_calibrated_report_has_the_run_plots_and_the_fit(folders, tmp_pat
         "lag_fan",
         "compute_share_fan",
         "lag_distribution",
-        "parity_probability",
         "china_compute_sources",
     ):
         assert f'id="fig-{fig}"' in text
+    # P(parity) only when a run reaches it, else P(lag <= N months) in each December
+    assert ('id="fig-parity_probability"' in text) != ('id="fig-lag_within_probability"' in text)
+    assert "width: 100%" in text
     assert "Comparison against the baseline" not in text
     assert "1 of 2 targets pass" in text and "Not calibrated yet" not in text
     assert "64 runs, seed 3" in text and "L-BFGS-B, loss 3.2" in text
@@ -352,12 +358,12 @@ def bad_input(tmp_path, kind):
 def test_bad_input_exits_2_with_a_message_and_leaves_the_old_report(folders, tmp_path, kind):
     bad = bad_input(tmp_path, kind)
     out = tmp_path / "report.html"
-    out.write_text("old report")
+    out.write_text(OLD_REPORT)
     result = CliRunner().invoke(main, ["report", str(folders["baseline"]), str(bad), "--out", str(out)])
     assert result.exit_code == 2, result.output
     assert isinstance(result.exception, SystemExit)
     assert str(bad) in result.output and "fix:" in result.output
-    assert out.read_text() == "old report"
+    assert out.read_text() == OLD_REPORT
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
@@ -382,10 +388,17 @@ def test_a_failed_write_leaves_the_old_report_and_no_partial_file(folders, tmp_p
         raise OSError(28, "No space left on device")
 
     out = tmp_path / "report.html"
-    out.write_text("old report")
+    out.write_text(OLD_REPORT)
     monkeypatch.setattr(sim.atomic.os, "replace", fail)
     result = CliRunner().invoke(main, ["report", str(folders["baseline"]), "--out", str(out)])
     assert result.exit_code == 2
     assert "No space left on device" in result.output
-    assert out.read_text() == "old report"
+    assert out.read_text() == OLD_REPORT
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_comparison_says_the_paired_effects_in_words(report):
+    text = report.read_text(encoding="utf-8")
+    assert "<h3>In words</h3>" in text
+    said = r"<li>loosen_h200 shortens China&#x27;s lag in 20\d\d-12 by [^<]+China gets closer"
+    assert re.search(said, text)

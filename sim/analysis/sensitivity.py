@@ -32,6 +32,7 @@ import pandas as pd
 
 from sim.analysis.refs import OutcomeRef, parameter_label
 from sim.errors import SimError
+from sim.limits import MAX_RUNS, MAX_SAMPLES
 from sim.model.sampling import ppf
 from sim.run.ensemble import run_ensemble
 from sim.scenario import Scenario
@@ -54,12 +55,26 @@ def derived_seed(seed: int, purpose: int) -> int:
 
 
 def check_samples(n: int) -> None:
-    """Raise SensitivityError unless n is a power of two >= 4 (Sobol' sequences need it)."""
+    """Raise SensitivityError unless n is a power of two, 4 <= n <= MAX_SAMPLES (Sobol' needs it)."""
+    if n > MAX_SAMPLES:
+        raise SensitivityError(
+            f"--samples {n}: more than {MAX_SAMPLES:,} (fix: use {MAX_SAMPLES:,} or fewer; the "
+            "indices' confidence intervals say whether more are needed)"
+        )
     if n < 4 or n & (n - 1):
         lower = 2 ** max(2, int(math.floor(math.log2(max(n, 1)))))
         raise SensitivityError(
             f"--samples {n}: Sobol' designs need a power of two (at least 4) "
             f"(fix: use e.g. {lower} or {lower * 2})"
+        )
+
+
+def check_design(n: int, k: int) -> None:
+    """Raise SensitivityError if a Sobol design of N = n with k uncertainties exceeds MAX_RUNS."""
+    if n * (k + 2) > MAX_RUNS:
+        raise SensitivityError(
+            f"--samples {n}: {n:,} x ({k} uncertainties + 2) runs is more than {MAX_RUNS:,} "
+            f"(fix: use --samples {2 ** int(math.log2(MAX_RUNS // (k + 2)))} or fewer)"
         )
 
 

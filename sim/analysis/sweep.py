@@ -31,7 +31,7 @@ from sim.analysis.sweep_axes import (
     parse_range,
     parse_values,
 )
-from sim.outcomes import OUTCOMES, STATS
+from sim.outcomes import LAG_WITHIN, OUTCOMES, STATS
 from sim.run.ensemble import EnsembleResult, run_ensemble
 from sim.scenario import Scenario
 
@@ -111,7 +111,10 @@ class SweepResult:
                     "values": pt.values,
                     "scenario_sha256": scenario_sha256(pt.scenario),
                     "outcomes": res.summary_outcomes(),
-                    "probabilities": {"china_parity_by": res.parity_probabilities()},
+                    "probabilities": {
+                        "china_parity_by": res.parity_probabilities(),
+                        "china_lag_at_most": res.lag_at_most_probabilities(LAG_WITHIN),
+                    },
                 }
                 for pt, res in zip(self.points, self.results, strict=True)
             ],

@@ -19,10 +19,8 @@ import numpy as np
 from sim.analysis.refs import parameter_label
 from sim.dotted import get_path
 from sim.errors import ScenarioError
+from sim.limits import MAX_POINTS, MAX_RUNS
 from sim.scenario import Scenario, load_scenario
-
-#: Most points a sweep may have (a guard against a typo such as 0:1e6:1000000).
-MAX_POINTS = 400
 
 
 @dataclass(frozen=True)
@@ -98,6 +96,8 @@ def parse_range(text: str, what: str = "--range") -> tuple[float, ...]:
             f"a range needs at least 2 values, got {n}",
             "raise n, or use --values for a single value",
         )
+    if n > MAX_POINTS:  # before allocating them
+        raise ScenarioError(None, what, f"{n:,} values (more than {MAX_POINTS})", "use fewer values")
     if lo == hi:
         raise ScenarioError(None, what, f"lo and hi are both {lo:g}", "give two different ends")
     return tuple(float(v) for v in np.linspace(lo, hi, n))
@@ -263,6 +263,14 @@ def build_points(
     if seed is not None:
         base["run.seed"] = int(seed)
     reference = load_scenario(path, base)
+    n_points = math.prod(len(a.values) for a in axes)
+    if n_points * reference.run.runs > MAX_RUNS:
+        raise ScenarioError(
+            None,
+            "--runs",
+            f"{n_points} values x {reference.run.runs:,} runs is more than {MAX_RUNS:,} runs",
+            "use fewer runs or fewer values",
+        )
     for axis in axes:
         _check_path(axis.path, reference, path)
     points = []

@@ -86,7 +86,7 @@ class Playground:
             name="Year-end of the effect", options=["2028-12"], value="2028-12", width=150
         )
         self.at_most = pn.widgets.IntSlider(
-            name="N of P(lag ≤ N months)", start=0, end=36, value=12, width=220
+            name="N of P(lag ≤ N months)", start=1, end=36, value=12, width=220
         )
         self.levers_box = pn.Column(sizing_mode="stretch_width")
         self.error = pn.pane.Alert(
@@ -293,7 +293,14 @@ class Playground:
             self.year.options = years
         if self.year.value != views.year:
             self.year.value = views.year
-        self.sentence.object = f'<p id="sentence" style="font-size:1.15em">{views.sentence}</p>'
+        others = "".join(
+            f"<li>{_escape(text)}</li>" for key, text in views.sentences.items() if key != LAG
+        )
+        self.sentence.object = (
+            f'<p id="sentence" style="font-size:1.15em">{_escape(views.sentence)}</p>'
+            f'<details><summary>The other headline outcomes in words</summary><ul style="font-size:0.9em">'
+            f"{others}</ul></details>"
+        )
         self.headline.object = self._headline(views)
         self.status.object = (
             f'<span id="status" data-runs="{views.runs}">{views.runs:,} runs, '

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.compare import paired_differences
+from sim.analysis.words import answers, pick_year_end
 from sim.app.compute import Pair
 from sim.outcomes import QUANTILES
 
@@ -62,7 +63,8 @@ class Views:
         at_most: DataFrame year_end, scenario, baseline (probabilities).
         chips: DataFrame year_end, run ("scenario"|"baseline") and one column per source.
         median_lag, baseline_median_lag: the lag's median at `year` [months].
-        sentence: the one-sentence answer.
+        sentence: the one-sentence answer of `sim compare` for the lag at `year`.
+        sentences: its sentences for every headline outcome ({outcome: sentence}).
         seconds: wall time of the computation [s].
     """
 
@@ -80,6 +82,7 @@ class Views:
     median_lag: float
     baseline_median_lag: float
     sentence: str
+    sentences: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -101,11 +104,6 @@ def fan(result: Any, outcome: str) -> pd.DataFrame:
     return pd.DataFrame({"month": result.months, **dict(zip(QUANTILES, q, strict=True))})
 
 
-def lag_at_most(result: Any, months: float) -> dict[str, float]:
-    """P(lag <= months) at each year-end: the share of runs [fraction]."""
-    return {y: float(np.mean(v <= months)) for y, v in result.year_end[LAG].items()}
-
-
 def chips_by_source(pair: Pair, years: list[str]) -> pd.DataFrame:
     """Mean chips reaching China per year and source, for the scenario and the baseline."""
     rows = []
@@ -118,42 +116,24 @@ def chips_by_source(pair: Pair, years: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def sentence(
-    views_name: str,
-    baseline: str,
-    year: str,
-    stats: dict[str, float],
-    med: float,
-    base_med: float,
-    runs: int,
-    seed: int,
-) -> str:
-    """The one-sentence answer (a private stand-in until sim.analysis.words lands)."""
-    change = stats["p50"]
-    way = "narrows" if change < 0 else "widens" if change > 0 else "leaves"
-    size = f"by {abs(change):.1f} months" if change else "unchanged"
-    return (
-        f"Against {baseline}, {views_name} {way} China's capability lag at {year} {size} in the "
-        f"median run ({med:.1f} months instead of {base_med:.1f}; 90% of runs between "
-        f"{stats['p5']:+.1f} and {stats['p95']:+.1f}), over {runs:,} paired runs, seed {seed}."
-    )
-
-
 def build_views(pair: Pair, year: str | None = None, at_most_months: float = 12.0) -> Views:
     """Every view's numbers for a computed pair.
 
     Args:
         pair: the scenario's and the baseline's ensembles.
         year: the year-end of the effect view [default: 2028-12, else the last one].
-        at_most_months: N of P(lag <= N) [months].
+        at_most_months: N of P(lag <= N) [months], > 0.
     """
     years = year_ends(pair)
     if year not in years:
-        year = "2028-12" if "2028-12" in years else years[-1]
+        year = pick_year_end(years)
     a, b = pair.baseline, pair.scenario
     difference = paired_differences(a, b)
     effect = b.year_end[LAG][year] - a.year_end[LAG][year]
-    scen_p, base_p = lag_at_most(b, at_most_months), lag_at_most(a, at_most_months)
+    # summary.json's probabilities.china_lag_at_most, for one N
+    key = f"{float(at_most_months):g}"
+    scen_p = b.lag_at_most_probabilities((float(at_most_months),))[key]
+    base_p = a.lag_at_most_probabilities((float(at_most_months),))[key]
     at_most = pd.DataFrame(
         {
             "year_end": years,
@@ -162,8 +142,8 @@ def build_views(pair: Pair, year: str | None = None, at_most_months: float = 12.
         }
     )
     med, base_med = float(np.median(b.year_end[LAG][year])), float(np.median(a.year_end[LAG][year]))
-    stats = difference["outcomes"][LAG][year]
     name = b.scenario.name
+    said = answers(difference, a.scenario.name, name, year)  # what `sim compare` prints
     return Views(
         name=name,
         baseline=a.scenario.name,
@@ -178,6 +158,7 @@ def build_views(pair: Pair, year: str | None = None, at_most_months: float = 12.
         chips=chips_by_source(pair, years),
         median_lag=med,
         baseline_median_lag=base_med,
-        sentence=sentence(name, a.scenario.name, year, stats, med, base_med, b.runs, b.seed),
+        sentence=said[LAG],
+        sentences=said,
         seconds=pair.seconds,
     )

@@ -2,7 +2,7 @@
 
 The pieces, in the order `sim calibrate` runs them:
 
-1. `load_targets` / `load_priors` read ``calibration/targets.yaml`` (the figures of SOURCES.md
+1. `load_targets` / `load_priors` read ``calibration/targets.yaml`` (the figures of docs/sources.md
    the baseline must reproduce, each mapped to a model quantity) and ``calibration/priors.yaml``
    (the free parameters with their ranges and reasons).
 2. `calibration_scenario` builds the baseline *without* ``calibrated.yaml`` and with every free

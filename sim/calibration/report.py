@@ -145,7 +145,7 @@ def fit_figure(result: CalibrationResult) -> Any:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 2, figsize=(13, 9))
+    fig, axes = plt.subplots(2, 2, figsize=(13, 9), layout="constrained")
     ax = axes[0, 0]
     rows = fit_rows(result)
     ys = np.arange(len(rows))[::-1]
@@ -201,7 +201,6 @@ def fit_figure(result: CalibrationResult) -> Any:
     for ax in (axes[0, 1], axes[1, 0], axes[1, 1]):
         ax.set_xticks(months[::3], labels[::3])
         ax.set_xlabel("month (YY-MM)")
-    fig.tight_layout()
     return fig
 
 
@@ -257,7 +256,9 @@ def write_outputs(result: CalibrationResult, out_dir: Path, root: Path) -> list[
         "fit_report.json": json.dumps(report_json(result, prov), indent=2, sort_keys=True) + "\n",
     }
     written = []
-    atomic_file(out_dir / "fit.png", lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
+    from sim.viz import style  # separators, 150 dpi and the clipping check of every figure
+
+    atomic_file(out_dir / "fit.png", lambda tmp: style.save(fig, tmp, format="png"))
     written.append(out_dir / "fit.png")
     for name, text in texts.items():
         atomic_file(out_dir / name, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))

@@ -1,6 +1,6 @@
 """Calibration targets and free parameters: the schema of their files and the quantities.
 
-A target maps a figure of SOURCES.md to a model quantity: a monthly series (``sim.model.SERIES``
+A target maps a figure of docs/sources.md to a model quantity: a monthly series (``sim.model.SERIES``
 or a derived one) reduced to one number per run over a window of months. The calibration
 compares the median over runs with the target's value, in units of its tolerance.
 """
@@ -91,10 +91,8 @@ class Quantity(_Strict):
 class Target(_Strict):
     """One figure the calibrated baseline must reproduce."""
 
-    id: str = Field(
-        description="Source id from SOURCES.md (S1 …) or PRIORS.md (P22 …), with a suffix if needed."
-    )
-    document: str = Field(description="File name of the source document in seeds/.")
+    id: str = Field(description="Source id from docs/sources.md (S1 …, P22 …), with a suffix if needed.")
+    document: str = Field(description="File name of the source document in docs/sources/.")
     figure: str = Field(description="The figure, in words.")
     date: str = Field(description="The date or period it refers to.")
     quantity: Quantity = Field(description="The model quantity it maps to.")
@@ -125,13 +123,13 @@ class Target(_Strict):
 class Check(Target):
     """A public figure held out of the fit (``validation:``): checked, never fitted.
 
-    The fields of a target, with `source` in words instead of a seeds/ document; the loss and the
-    ABC acceptance never read it.
+    The fields of a target, with `source` in words instead of a docs/sources/ document; the loss
+    and the ABC acceptance never read it.
     """
 
     document: str | None = Field(None, description="File name of the source document, if any.")
     date: str | None = Field(None, description="The date or period it refers to.")
-    source: str = Field(description="Where the figure comes from (PRIORS.md id, publication).")
+    source: str = Field(description="Where the figure comes from (docs/sources.md P-id, publication).")
 
     @property
     def in_fit(self) -> bool:

@@ -136,6 +136,7 @@ def sensitivity(
     from sim.analysis.sensitivity import (
         DEFAULT_SAMPLES,
         ModelEvaluator,
+        check_design,
         check_samples,
         sobol_indices,
         write_sensitivity,
@@ -149,6 +150,7 @@ def sensitivity(
     sc = load(scenario, None, seed, sets)
     check_in_horizon(ref, sc)
     evaluator = ModelEvaluator(sc, ref, sc.run.seed)
+    check_design(samples, len(evaluator.names))
     began = time.perf_counter()
     target = claim_out(out, lambda: default_out("sensitivity", sc.name))
     with backend.open() as engine, progress_bar() as bar:

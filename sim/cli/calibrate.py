@@ -10,6 +10,25 @@ import click
 from sim.cli.options import BackendChoice, backend_options, console, say
 from sim.cli.tables import fit_table
 
+#: the files `sim calibrate` writes into its --out folder
+OUTPUTS = ("calibrated.yaml", "fit_report.md", "fit_report.json", "fit.png")
+
+
+def _check_not_inputs(out: Path, inputs: tuple[str, ...]) -> None:
+    """Refuse, before fitting, an --out whose files would replace one of the inputs."""
+    from sim.atomic import check_writable
+    from sim.errors import OutputError
+
+    sources = {Path(p).absolute().resolve(): p for p in inputs}
+    for name in OUTPUTS:
+        target = (out / name).absolute().resolve()
+        if target in sources:
+            raise OutputError(
+                f"--out {out}: it would write {name} over the input {sources[target]} (fix: "
+                "choose another --out, or rename the input)"
+            )
+    check_writable(out / OUTPUTS[0])
+
 
 @click.command()
 @click.option(
@@ -105,6 +124,7 @@ def calibrate(
             say(f"wrote {path}")
         return
     out = Path(out_dir)
+    _check_not_inputs(out, (targets_path, priors_path, baseline))
 
     def log(line: str) -> None:
         say(f"[{time.perf_counter() - began:6.1f} s] {line}", err=True)

@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from sim.limits import MAX_CHUNK, MAX_RUNS, MAX_WORKERS
+
 # on a pipe or in CI there is no terminal width to follow: use one that fits the tables
 console = Console(width=None if sys.stdout.isatty() else 140)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -31,8 +33,14 @@ def say(text: str, err: bool = False) -> None:
 
 
 def tagged(tag: str, style: str, text: str) -> None:
-    """Print 'tag: text' on stderr, the tag styled and the text literal (user text is not markup)."""
-    err_console.print(Text.assemble((f"{tag}:", style), " ", text), highlight=False)
+    """Print 'tag: text' as one line on stderr, the tag styled and the text literal.
+
+    User text is never read as markup; line breaks and control characters in it (a YAML
+    parser's message, a file name) become spaces, and bytes that are not UTF-8 become escapes.
+    """
+    flat = " ".join(text.encode("utf-8", "backslashreplace").decode("utf-8").split())
+    flat = "".join(c if c.isprintable() else "?" for c in flat)
+    err_console.print(Text.assemble((f"{tag}:", style), " ", flat), highlight=False, soft_wrap=True)
 
 
 CHUNK_HELP = (
@@ -43,7 +51,7 @@ SEED_HELP = "Seed [default: the file's run.seed]."
 
 def runs_option(help: str) -> Decorator:
     """``--runs N`` (N >= 1 Monte Carlo runs [runs]); None when not given."""
-    return click.option("--runs", type=click.IntRange(min=1), help=help)
+    return click.option("--runs", type=click.IntRange(1, MAX_RUNS), help=help)
 
 
 def seed_option(help: str = SEED_HELP) -> Decorator:
@@ -97,7 +105,7 @@ def set_option(help: str = "Override any field.") -> Decorator:
 
 def chunk_option() -> Decorator:
     """``--chunk-size N`` [runs per chunk]; None: the backend's default."""
-    return click.option("--chunk-size", type=click.IntRange(min=1), help=CHUNK_HELP)
+    return click.option("--chunk-size", type=click.IntRange(1, MAX_CHUNK), help=CHUNK_HELP)
 
 
 def no_plots_option(help: str) -> Decorator:
@@ -171,10 +179,11 @@ class BackendChoice:
         """
         from sim.run.backends import make_backend
 
+        backend = make_backend(self.name, self.workers, self.scheduler)
         if self.name != "local":
             where = f" at {self.scheduler}" if self.scheduler else ""
             err_console.print(Text(f"backend: {self.name}{where}", style="dim"), highlight=False)
-        return make_backend(self.name, self.workers, self.scheduler)
+        return backend
 
 
 def backend_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -216,9 +225,9 @@ def backend_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--workers",
-            type=click.IntRange(min=1),
+            type=click.IntRange(1, MAX_WORKERS),
             help="Worker processes for --backend processes or a local Dask cluster "
-            "[default: the CPUs available].",
+            f"[default: the CPUs available; at most {MAX_WORKERS}].",
         ),
         click.option(
             "--scheduler",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 
 import click
@@ -24,8 +25,22 @@ from sim.cli.options import (
     set_option,
     tagged,
 )
-from sim.cli.tables import compare_table, summary_table
+from sim.cli.tables import WIDTH, compare_table, summary_table
 from sim.errors import ScenarioError
+from sim.limits import MAX_TRAJECTORIES
+
+
+def _parse_within(ctx: click.Context, param: click.Parameter, value: str) -> tuple[float, ...]:
+    """'3,6' -> (3.0, 6.0): positive months, comma-separated; anything else is a usage error."""
+    try:
+        values = tuple(float(v) for v in value.split(","))
+    except ValueError:
+        values = ()
+    if not values or any(not 0 < v < float("inf") for v in values):
+        raise click.BadParameter(
+            f"{value!r}: give positive numbers of months separated by commas, e.g. 3,6", ctx, param
+        )
+    return values
 
 
 @click.command()
@@ -37,6 +52,21 @@ from sim.errors import ScenarioError
 @backend_options
 @set_option("Override any field, e.g. policy.us.export.h200.cap_units=500000.")
 @no_plots_option("Skip the PNG plots.")
+@click.option(
+    "--within",
+    default="3",
+    show_default=True,
+    metavar="N[,N...]",
+    callback=_parse_within,
+    help="Months N of P(China's lag <= N months) in each December, e.g. 3,6.",
+)
+@click.option(
+    "--trajectories",
+    type=click.IntRange(0, MAX_TRAJECTORIES),
+    default=0,
+    metavar="K",
+    help="Write K runs' monthly paths (trajectories.csv) and their plot.",
+)
 def run(
     scenario: str,
     runs: int | None,
@@ -46,8 +76,12 @@ def run(
     backend: BackendChoice,
     sets: tuple[str, ...],
     no_plots: bool,
+    within: tuple[float, ...],
+    trajectories: int,
 ) -> None:
     """Run SCENARIO as a Monte Carlo ensemble and write a results folder."""
+    from functools import partial
+
     from sim.outcomes import HEADLINE
     from sim.run.results import default_out, summary_dict, write_run_results
 
@@ -57,9 +91,16 @@ def run(
         result = run_with_progress(sc, f"{sc.name}", chunk_size, engine)
     from sim.viz.run import draw_run_figures
 
-    figures = None if no_plots else draw_run_figures
-    write_run_results(result, target, figures=figures, command=command_line("run"))
-    console.print(summary_table(summary_dict(result), HEADLINE))
+    figures = None if no_plots else partial(draw_run_figures, within=within, trajectories=trajectories)
+    write_run_results(
+        result,
+        target,
+        figures=figures,
+        command=command_line("run"),
+        within=within,
+        trajectories=trajectories,
+    )
+    console.print(summary_table(summary_dict(result, within), HEADLINE))
     say(f"results: {target}  ({result.wall_time_s:.1f} s for {result.runs:,} runs)")
 
 
@@ -68,20 +109,25 @@ def run(
 @click.argument("b", type=click.Path(dir_okay=False))
 @runs_option("Runs of each scenario [default: A's run.runs].")
 @seed_option("Seed shared by both [default: A's run.seed].")
+@click.option("--year", metavar="YYYY-12", help="Year-end of the answers in words [default: 2028-12].")
 @out_option("Results folder.")
 @chunk_option()
 @backend_options
+@no_plots_option("Skip the paired-effect plot.")
 def compare(
     a: str,
     b: str,
     runs: int | None,
     seed: int | None,
+    year: str | None,
     out: str | None,
     chunk_size: int | None,
     backend: BackendChoice,
+    no_plots: bool,
 ) -> None:
     """Paired effect of scenario B against A on the same random draws (B - A)."""
     from sim.analysis.compare import write_comparison
+    from sim.analysis.refs import default_year_end, parse_year_end
     from sim.outcomes import HEADLINE
     from sim.run.results import default_out
 
@@ -90,12 +136,22 @@ def compare(
     seed = sa.run.seed if seed is None else seed
     sb = load(b, runs, seed, ())
     sa = load(a, runs, seed, ())
+    year = parse_year_end(year, sa) if year else default_year_end(sa)
     target = claim_out(out, lambda: default_out("vs-" + sa.name, sb.name))
     with backend.open() as engine:
         ra = run_with_progress(sa, sa.name, chunk_size, engine)
         rb = run_with_progress(sb, sb.name, chunk_size, engine)
-    diff = write_comparison(ra, rb, target, command_line("compare"))
+    figures = None
+    if not no_plots:
+        from sim.viz.compare import draw_compare_figures
+
+        figures = draw_compare_figures
+    diff = write_comparison(ra, rb, target, command_line("compare"), figures=figures)
     console.print(compare_table(diff, sa.name, sb.name, runs, seed, HEADLINE))
+    console.print(f"\n[bold]In words, at {year}[/] (B − A, run by run):", highlight=False)
+    for text in diff["answers"].get(year, {}).values():
+        wrapped = textwrap.fill(text, WIDTH, initial_indent="- ", subsequent_indent="  ")
+        console.print(wrapped, highlight=False, markup=False)
     say(f"results: {target}")
 
 
@@ -127,13 +183,15 @@ def validate(files: tuple[str, ...]) -> None:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False),
-    default="scenarios/schema.json",
-    show_default=True,
-    help="Where to write the JSON schema.",
+    help="Where to write the JSON schema [default: scenarios/schema.json if there is a "
+    "scenarios/ folder here, else schema.json]; an existing file is replaced only if it is "
+    "this schema.",
 )
-def schema(out: str) -> None:
+def schema(out: str | None) -> None:
     """Write the scenario JSON schema (editors use it to complete and check fields)."""
     from sim.scenario import write_schema
 
+    if out is None:
+        out = "scenarios/schema.json" if Path("scenarios").is_dir() else "schema.json"
     write_schema(Path(out))
     say(f"wrote {out}")

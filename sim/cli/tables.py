@@ -10,10 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from rich.console import Console, Group
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from sim.fmt import fmt, interval
+from sim.fmt import interval, number, signed
+
+#: the terminal width every year-end table fits, whatever the console's width [columns].
+WIDTH = 80
 
 
 def short(name: str) -> tuple[str, str]:
@@ -30,9 +35,16 @@ def heading(name: str) -> str:
     return f"{short_name}\n({unit})"
 
 
-def median_cell(stats: Any, name: str) -> str:
-    """The median, and the 90% interval (p5–p95) dimmed below it, of one outcome."""
-    return f"{fmt(stats['p50'], name)}\n[dim]{interval(stats['p5'], stats['p95'], name)}[/]"
+def median_cell(stats: Any, name: str, difference: bool = False) -> str:
+    """The median, and the 90% interval ("p5 to p95") dimmed below it, of one outcome.
+
+    Args:
+        stats: mean, p5 … p95 of the outcome at one year-end.
+        name: the outcome's name, for its number format (`sim.fmt`).
+        difference: the stats are of a difference B - A: the median gets its sign ("+0.9").
+    """
+    median = signed(stats["p50"], name) if difference else number(stats["p50"], name)
+    return f"{median}\n[dim]{interval(stats['p5'], stats['p95'], name)}[/]"
 
 
 def label(path: str) -> str:
@@ -47,45 +59,96 @@ def lever(value: float) -> str:
     return f"{value:,.0f}" if value == int(value) and abs(value) >= 1000 else f"{value:.4g}"
 
 
-def year_table(
-    title: str,
-    years: list[str],
-    outcomes: tuple[str, ...],
-    cell: Callable[[str, str], str],
-    last: tuple[str, Callable[[str], str]],
-) -> Table:
-    """A table with one row per year-end and one column per outcome; cells from `cell`."""
-    table = Table(title=title, title_justify="left")
-    table.add_column("year end")
-    for name in outcomes:
-        table.add_column(heading(name), justify="right")
-    table.add_column(last[0], justify="right")
+#: one column of a year-end table: its heading and its cell at each year-end.
+Column = tuple[str, Callable[[str], str]]
+
+
+def _year_table(years: list[str], columns: list[Column]) -> Table:
+    table = Table()
+    table.add_column("year end", no_wrap=True)
+    for head, _cell in columns:
+        table.add_column(head, justify="right", no_wrap=True)
     for y in years:
-        table.add_row(y, *[cell(name, y) for name in outcomes], last[1](y))
+        table.add_row(y, *[cell(y) for _head, cell in columns])
     return table
 
 
-def summary_table(summary: dict[str, Any], outcomes: tuple[str, ...]) -> Table:
-    """Median (and 90% interval below it) at each year-end, and P(parity by year-end)."""
+def year_tables(
+    title: str, note: str, years: list[str], columns: list[Column], width: int = WIDTH
+) -> Group:
+    """Year-end rows, the columns packed into as many tables as keep each within `width`.
+
+    The columns go left to right into a table until the next would make it wider than `width`;
+    the rest go into the next table, which repeats the year-end column. Cells never wrap, so a
+    table never truncates a number ("…") on a terminal of `width` columns or more.
+
+    Args:
+        title: first line, above the tables (keep it under `width` columns).
+        note: second line, dimmed: what the cells hold.
+        years: the 'YYYY-12' rows.
+        columns: (heading, cell of a year-end) in display order.
+        width: the widest a table may be [columns].
+    """
+    measure = Console(width=10 * width)
+    packed: list[list[Column]] = [[]]
+    for column in columns:
+        trial = packed[-1] + [column]
+        if packed[-1] and measure.measure(_year_table(years, trial)).maximum > width:
+            packed.append([column])
+        else:
+            packed[-1] = trial
+    tables = [_year_table(years, group) for group in packed]
+    return Group(Text(title, style="bold"), Text.from_markup(f"[dim]{note}[/]"), *tables)
+
+
+def _probability_columns(
+    probabilities: dict[str, Any], cell: Callable[[Any], str], delta: str
+) -> list[Column]:
+    """P(lag ≤ N months) per N when the summary has it, else P(parity by then)."""
+    within = probabilities.get("china_lag_at_most") or {}
+    if within:
+        return [
+            (f"{delta}P(lag ≤ {n}\nmonths)", lambda y, by=by: cell(by[y]))
+            for n, by in sorted(within.items(), key=lambda item: float(item[0]))
+        ]
+    parity = probabilities["china_parity_by"]
+    return [(f"{delta}P(parity\nby then)", lambda y: cell(parity[y]))]
+
+
+def _outcome_columns(stats: dict[str, Any], outcomes: tuple[str, ...], difference: bool) -> list[Column]:
+    return [
+        (heading(name), lambda y, name=name: median_cell(stats[name][y], name, difference))
+        for name in outcomes
+    ]
+
+
+def summary_table(summary: dict[str, Any], outcomes: tuple[str, ...], width: int = WIDTH) -> Group:
+    """Median (and 90% interval below it) at each year-end, and P(lag ≤ N months) or P(parity).
+
+    The lag and its probability come first; the columns fill as many tables as fit `width`.
+    """
     years = list(next(iter(summary["outcomes"].values())).keys())
-    parity = summary["probabilities"]["china_parity_by"]
-    title = (
-        f"{escape(summary['scenario'])}: {summary['runs']:,} runs, seed {summary['seed']} — "
-        "median, 90% interval below"
-    )
-    return year_table(
-        title,
+    cols = _outcome_columns(summary["outcomes"], outcomes, difference=False)
+    probs = _probability_columns(summary["probabilities"], lambda p: f"{p:.1%}", "")
+    return year_tables(
+        f"{summary['scenario']}: {summary['runs']:,} runs, seed {summary['seed']}",
+        "median over runs; 90% interval (p5 to p95) below",
         years,
-        outcomes,
-        lambda name, y: median_cell(summary["outcomes"][name][y], name),
-        ("P(parity\nby then)", lambda y: f"{parity[y]:.1%}"),
+        cols[:1] + probs + cols[1:],
+        width,
     )
 
 
 def compare_table(
-    diff: dict[str, Any], a: str, b: str, runs: int, seed: int, outcomes: tuple[str, ...]
-) -> Table:
-    """Paired difference B - A per year-end: median, 90% interval below, change of P(parity).
+    diff: dict[str, Any],
+    a: str,
+    b: str,
+    runs: int,
+    seed: int,
+    outcomes: tuple[str, ...],
+    width: int = WIDTH,
+) -> Group:
+    """Paired difference B - A per year-end: median, 90% interval below, change of P(lag ≤ N).
 
     Args:
         diff: `sim.analysis.compare.paired_differences` of the two ensembles.
@@ -94,18 +157,19 @@ def compare_table(
         runs: runs of each scenario [runs].
         seed: the seed both share.
         outcomes: the outcome columns.
+        width: the widest a table may be [columns].
     """
-    parity = diff["probabilities"]["china_parity_by"]
-    title = (
-        f"{escape(b)} − {escape(a)}: paired difference per run, {runs:,} runs, seed {seed} — "
-        "median, 90% interval below"
+    years = list(diff["probabilities"]["china_parity_by"].keys())
+    cols = _outcome_columns(diff["outcomes"], outcomes, difference=True)
+    probs = _probability_columns(
+        diff["probabilities"], lambda p: signed(100 * p["difference"]) + "%", "Δ"
     )
-    return year_table(
-        title,
-        list(parity.keys()),
-        outcomes,
-        lambda name, y: median_cell(diff["outcomes"][name][y], name),
-        ("ΔP(parity\nby then)", lambda y: f"{parity[y]['difference']:+.1%}"),
+    return year_tables(
+        f"{b} − {a}: paired effect per run",
+        f"{runs:,} runs on the same draws, seed {seed}; median, 90% interval below",
+        years,
+        cols[:1] + probs + cols[1:],
+        width,
     )
 
 

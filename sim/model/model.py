@@ -306,9 +306,18 @@ class RaceModel(mesa.Model):
             if not np.all(np.isfinite(values)):
                 bad = int(np.flatnonzero(~np.isfinite(values))[0])
                 raise ModelError(
-                    f"{outcome.name} became non-finite in month {self.t} of run {self.run_start + bad}"
+                    f"{outcome.name} became non-finite in month {self.t} of run "
+                    f"{self.run_start + bad}{self._drawn_in(bad)} (fix: check those values and "
+                    "the fields set by the scenario and --set)"
                 )
             self.history[outcome.name].append(values)
+
+    def _drawn_in(self, run: int) -> str:
+        """', with PATH=VALUE, ...': the uncertain parameters' values in one run of this block."""
+        if not self.draws:
+            return ""
+        shown = ", ".join(f"{path}={float(v[run]):.6g}" for path, v in sorted(self.draws.items()))
+        return f", with {shown}"
 
     def series(self) -> dict[str, np.ndarray]:
         """Outcome series recorded so far, shape (months, runs), plus the capability lag."""

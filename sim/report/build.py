@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sim.atomic import atomic_file
+from sim.atomic import atomic_file, check_writable
+from sim.errors import OutputError
 from sim.report.calibration import calibration_section
 from sim.report.comparison import comparison_section
 from sim.report.entries import ReportError, load_entries
-from sim.report.html import esc, page
+from sim.report.html import GENERATOR, esc, page
 from sim.report.sections import (
     headline_section,
     plot_figures,
@@ -69,6 +70,44 @@ def build_report(
     return doc, index
 
 
+def check_report_out(out: Path, inputs: Sequence[Path]) -> None:
+    """Refuse, before anything is read, an --out that would write onto the report's inputs.
+
+    `out` must be a new file or a report sim wrote (it carries the generator tag), outside every
+    input folder, in a folder that can be written.
+
+    Raises:
+        ReportError: one line naming --out and the fix.
+    """
+    if out.is_dir():
+        raise ReportError(f"--out {out}: is a folder (fix: give a file name, e.g. --out report.html)")
+    where = out.absolute().resolve()
+    for folder in inputs:
+        folder = Path(folder).absolute().resolve()
+        if where == folder or folder in where.parents:
+            raise ReportError(
+                f"--out {out}: it lies inside the input folder {folder.name}, which the report "
+                "reads (fix: write the report elsewhere, e.g. --out report.html)"
+            )
+    if out.exists():
+        try:
+            with open(out, "rb") as f:
+                head = f.read(4096)
+        except OSError as exc:
+            raise ReportError(
+                f"--out {out}: cannot read: {exc.strerror} (fix: choose another --out)"
+            ) from None
+        if f"name=generator content={GENERATOR}".encode() not in head:
+            raise ReportError(
+                f"--out {out}: it is a file sim did not write, and the report would replace it "
+                "(fix: name a new file, or a report sim wrote)"
+            )
+    try:
+        check_writable(out)
+    except OutputError as exc:
+        raise ReportError(str(exc)) from None
+
+
 def write_report(
     paths: Sequence[Path],
     out: Path,
@@ -84,8 +123,7 @@ def write_report(
         ReportError: for bad input or an output path that cannot be written.
     """
     out = Path(out)
-    if out.is_dir():
-        raise ReportError(f"{out}: is a folder (fix: give a file name, e.g. --out report.html)")
+    check_report_out(out, paths)
     doc, index = build_report(paths, calibration_dir, command)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

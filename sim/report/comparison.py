@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sim.analysis.compare import effects, year_end_values
+from sim.analysis.words import answers, pick_year_end
 from sim.outcomes import OUTCOMES
 from sim.report.entries import Entry, reference_of
 from sim.report.html import esc, figure_html, number, signed, table_html
@@ -43,6 +45,7 @@ def comparison_section(entries: Sequence[Entry]) -> tuple[str, list[tuple[str, s
         "numbers): it isolates the policy from the noise between runs.</p>"
     )
     if paired:
+        out.append(answers_html(ref, paired))
         for outcome in COMPARED:
             diffs = {
                 e.label: tables.paired_differences(ref.results.runs, e.results.runs, outcome)
@@ -156,3 +159,20 @@ def comparison_section(entries: Sequence[Entry]) -> tuple[str, list[tuple[str, s
             )
         )
     return "\n".join(out), figures
+
+
+def answers_html(ref: Entry, paired: Sequence[Entry]) -> str:
+    """The paired effects in words (`sim.analysis.words.answers`), one list per scenario.
+
+    Told at 2028-12, or at the last year-end that the reference and the scenario share.
+    """
+    base = year_end_values(tables.per_run(ref.results.runs))
+    parts = []
+    for e in paired:
+        diff = effects(base, year_end_values(tables.per_run(e.results.runs)))
+        year = pick_year_end(diff["capability_lag_months"])
+        items = "".join(f"<li>{esc(t)}</li>" for t in answers(diff, ref.label, e.label, year).values())
+        parts.append(
+            f"<p><b>{esc(e.label)}</b> against {esc(ref.label)}, at {esc(year)}:</p><ul>{items}</ul>"
+        )
+    return "<h3>In words</h3>" + "".join(parts)

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from sim.errors import SimError
 from sim.run.results import SUMMARY_KEYS, Results, load_results
 
@@ -40,6 +42,45 @@ class Entry:
         return str(self.results.scenario.get("description") or "").strip()
 
 
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def summary_problem(summary: object) -> str | None:
+    """What in a summary.json is not of the shape `sim run` writes, or None.
+
+    Checked before the report reads it, so an edited or damaged file is one message, not a
+    traceback from deep inside a table.
+    """
+    if not isinstance(summary, dict):
+        return "it is not a JSON object"
+    if not isinstance(summary.get("scenario"), str):
+        return "scenario is not a name"
+    for key in ("runs", "seed"):
+        if not isinstance(summary.get(key), int) or summary[key] < (1 if key == "runs" else 0):
+            return f"{key} is not a whole number"
+    outcomes = summary.get("outcomes")
+    if not isinstance(outcomes, dict) or not outcomes:
+        return "outcomes is empty or not an object"
+    for name, by_year in outcomes.items():
+        if not isinstance(by_year, dict):
+            return f"outcomes.{name} is not an object"
+        for year, stats in by_year.items():
+            if not isinstance(stats, dict) or not all(_number(v) or v is None for v in stats.values()):
+                return f"outcomes.{name}.{year} is not a table of numbers"
+    probabilities = summary.get("probabilities")
+    if not isinstance(probabilities, dict):
+        return "probabilities is not an object"
+    for name, table in probabilities.items():
+        if not isinstance(table, dict):
+            return f"probabilities.{name} is not an object"
+        for key, value in table.items():
+            inner = value.values() if isinstance(value, dict) else [value]
+            if not all(_number(v) for v in inner):
+                return f"probabilities.{name}.{key} is not a number"
+    return None
+
+
 def read_folder(path: Path) -> Results:
     """Load a `sim run` results folder, or raise ReportError saying what is wrong with it."""
     if not path.exists():
@@ -63,7 +104,7 @@ def read_folder(path: Path) -> Results:
         )
     try:
         results = load_results(path)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, yaml.YAMLError) as exc:
         raise ReportError(
             f"{path}: cannot read the results folder: {exc} (fix: re-run `sim run` to write it again)"
         ) from None
@@ -72,6 +113,12 @@ def read_folder(path: Path) -> Results:
         raise ReportError(
             f"{path}: summary.json lacks {', '.join(missing)} (fix: re-run "
             "`sim run` with this version of sim)"
+        )
+    problem = summary_problem(results.summary)
+    if problem:
+        raise ReportError(
+            f"{path}: summary.json was changed after sim wrote it ({problem}) (fix: re-run "
+            "`sim run` to write it again)"
         )
     for name, table in (("runs.parquet", results.runs), ("monthly.parquet", results.monthly)):
         if table is None:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from collections.abc import Sequence
 from typing import Any
 
 from matplotlib.figure import Figure
 
 from sim.fmt import fmt
+from sim.viz import style
 
-#: resolution of the embedded PNGs [dots per inch]; lower than saved figures to keep the page small.
-DPI = 96
+#: resolution of the embedded PNGs [dots per inch]: that of the saved figures, so a figure of the
+#: report is as sharp as the PNG of its results folder (1,200 px for a one-panel figure).
+DPI = style.DPI
 
 STYLE = """
 body { font-family: Georgia, 'Times New Roman', serif; max-width: 1100px; margin: 2em auto;
@@ -31,12 +32,16 @@ th.l, td.l { text-align: left; }
 thead th { background: #eee; }
 .ci { color: #555; font-size: 90%; white-space: nowrap; }
 figure { margin: 1.2em 0; page-break-inside: avoid; }
-figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
+figure img { width: 100%; max-width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: 90%; color: #333; }
 .note { background: #f4f4f4; border-left: 4px solid #888; padding: .5em 1em; }
 code { font-size: 90%; }
 nav ol { columns: 2; }
 """
+
+
+#: the generator tag of every report: `sim report --out` replaces only a file that has it
+GENERATOR = "sim-report"
 
 
 def esc(text: Any) -> str:
@@ -77,9 +82,7 @@ def interval(stats: dict[str, float], outcome: str) -> str:
 
 def figure_html(fig: Figure, name: str, caption: str) -> str:
     """Embed a figure as a PNG data URI with a caption; `name` is the figure's identifier."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    data = base64.b64encode(style.png_bytes(fig, name, dpi=DPI)).decode("ascii")
     return (
         f'<figure id="fig-{esc(name)}"><img src="data:image/png;base64,{data}" '
         f'alt="{esc(caption)}"><figcaption><b>{esc(name)}</b>: {esc(caption)}'
@@ -116,6 +119,7 @@ def page(title: str, heading: str, intro: str, sections: Sequence[tuple[str, str
     return (
         "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
         '<meta name=viewport content="width=device-width, initial-scale=1">'
+        f"<meta name=generator content={GENERATOR}>"
         f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>"
         f"<h1>{esc(heading)}</h1>"
         f"<p>{intro}</p>"

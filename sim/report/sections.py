@@ -6,7 +6,7 @@ The comparison between scenarios is `sim.report.comparison`; the calibration sta
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from matplotlib.figure import Figure
 
@@ -79,6 +79,11 @@ def headline_section(entries: Sequence[Entry]) -> str:
             ["P(China at parity by) [probability]"]
             + [f"{parity[y]:.1%}" if y in parity else "–" for y in ys]
         )
+        for n, by_year in s["probabilities"].get("china_lag_at_most", {}).items():
+            body.append(
+                [f"P(lag ≤ {esc(n)} months in December) [probability]"]
+                + [f"{by_year[y]:.1%}" if y in by_year else "–" for y in ys]
+            )
         heading = f"{esc(e.label)}: {e.runs:,} runs, seed {e.seed}"
         table = table_html(["outcome [unit]"] + ys, body)
         if len(entries) == 1:
@@ -102,6 +107,7 @@ def plot_figures(entries: Sequence[Entry]) -> list[tuple[str, str, Figure]]:
     per_run = {e.label: e.results.runs for e in entries}
     monthly = {e.label: e.results.monthly for e in entries}
     lag = "capability_lag_months"
+    dates = {e.label: tables.policy_dates(e.results.scenario) for e in entries}
     if len(entries) == 1:
         e = entries[0]
 
@@ -112,29 +118,31 @@ def plot_figures(entries: Sequence[Entry]) -> list[tuple[str, str, Figure]]:
             (
                 "lag_fan",
                 "Capability lag over time: median, 50% and 90% intervals across runs.",
-                figs.fan_chart(e.results.monthly, lag, t("Capability lag"), zero_line=True),
+                figs.fan_chart(
+                    e.results.monthly, lag, t("Capability lag"), zero_line=True, dates=dates[e.label]
+                ),
             ),
             (
                 "compute_share_fan",
                 "China's share of the two nations' installed H100e over time.",
-                figs.fan_chart(e.results.monthly, "china_compute_share", t("China's compute share")),
+                figs.fan_chart(
+                    e.results.monthly,
+                    "china_compute_share",
+                    t("China's compute share"),
+                    dates=dates[e.label],
+                ),
             ),
             (
                 "lag_distribution",
                 "Distribution of the lag across runs at each December.",
                 figs.distributions(e.results.runs, lag, t("Lag at year-ends")),
             ),
-            (
-                "parity_probability",
-                "Probability that China has reached parity by each December.",
-                figs.parity_probability(
-                    {e.label: tables.parity_curve(e.results.runs)}, t("Probability of parity by date")
-                ),
-            ),
+            reach_figure(entries, t),
             (
                 "china_compute_sources",
-                "China's chips by source: legal imports, smuggled and "
-                "domestic; monthly means stacked, and each source's share per year.",
+                "China's chips by source [H100e/year]: legal imports, smuggled and domestic; "
+                "yearly means stacked, the 90% interval of the total beside each bar, and each "
+                "source's share per year.",
                 figs.china_compute_sources(
                     e.results.monthly, t("Where China's chips come from"), runs=e.results.runs
                 ),
@@ -156,32 +164,64 @@ def plot_figures(entries: Sequence[Entry]) -> list[tuple[str, str, Figure]]:
         (
             "lag_fans",
             "Capability lag over time per scenario: median, 50% and 90% intervals; "
-            "dashed: the baseline's median.",
-            figs.fan_charts(monthly, lag, tm("Capability lag"), reference=REFERENCE),
+            "dashed: the baseline's median, light band with dotted edges: its 90% interval; "
+            "dotted vertical line: the month the scenario's policy takes effect.",
+            figs.fan_charts(monthly, lag, tm("Capability lag"), reference=REFERENCE, dates=dates),
         ),
         (
             "compute_share_fans",
             "China's share of the two nations' installed H100e over time.",
             figs.fan_charts(
-                monthly, "china_compute_share", tm("China's compute share"), reference=REFERENCE
+                monthly,
+                "china_compute_share",
+                tm("China's compute share"),
+                reference=REFERENCE,
+                dates=dates,
             ),
         ),
-        (
-            "parity_probability",
-            "Probability that China has reached parity by each December "
-            "(cumulative over months), per scenario.",
-            figs.parity_probability(
-                {k: tables.parity_curve(v) for k, v in per_run.items()},
-                tm("Probability of parity by date"),
-            ),
-        ),
+        reach_figure(entries, tm),
         (
             "china_compute_sources",
-            "China's chips per year by source, per scenario: stacked "
+            "China's chips per year by source [H100e/year], per scenario: stacked "
             "means with the 90% interval of the total.",
             figs.china_compute_sources_by_scenario(per_run, tm("China's chips by source")),
         ),
     ]
+
+
+def within_of(entries: Sequence[Entry]) -> tuple[float, ...]:
+    """The thresholds N [months] of P(lag ≤ N) the folders' summaries hold (default 3)."""
+    found = {
+        float(n)
+        for e in entries
+        for n in e.results.summary.get("probabilities", {}).get("china_lag_at_most", {})
+    }
+    return tuple(sorted(found)) or (3.0,)
+
+
+def reach_figure(entries: Sequence[Entry], heading: Callable[[str], str]) -> tuple[str, str, Figure]:
+    """P(parity by date) when some run of some folder reaches parity; else P(lag ≤ N months).
+
+    An axis of zeros says nothing, while the share of runs within a few months of the US is a
+    probability the runs can show.
+    """
+    curves = {e.label: tables.parity_curve(e.results.runs) for e in entries}
+    if any(figs.any_parity(c) for c in curves.values()):
+        return (
+            "parity_probability",
+            "Probability that China has reached parity at some month up to each December.",
+            figs.parity_probability(curves, heading("Probability of parity by date")),
+        )
+    within = within_of(entries)
+    return (
+        "lag_within_probability",
+        "No run reaches parity, so this shows the probability that China's lag is at most "
+        f"{' or '.join(f'{n:g}' for n in within)} months in each December.",
+        figs.lag_within_probability(
+            {e.label: tables.lag_within_table(e.results, within) for e in entries},
+            heading("Probability of a short lag"),
+        ),
+    )
 
 
 def plots_section(figures: Sequence[tuple[str, str, Figure]]) -> str:

@@ -50,6 +50,9 @@ __all__ = [
     "run_ensemble",
 ]
 
+#: the capability lag, the outcome `EnsembleResult.lag_at_most_probabilities` thresholds.
+LAG = "capability_lag_months"
+
 
 @dataclass
 class ChunkResult:
@@ -126,7 +129,9 @@ class EnsembleResult:
     """An ensemble's outcomes, in run order.
 
     ``monthly`` maps each series of `metrics.MONTHLY` to its values for every run, shape
-    (months, runs); it reads them from a `MonthlyStore`, one series at a time.
+    (months, runs); it reads them from a `MonthlyStore`, one series at a time. To read runs'
+    monthly paths as a table, use `trajectories`; for the quantiles over runs,
+    `monthly_quantiles`.
     """
 
     scenario: Scenario
@@ -164,6 +169,45 @@ class EnsembleResult:
     def parity_probabilities(self) -> dict[str, float]:
         """P(China reached parity by each year-end)."""
         return {label: float(np.mean(flags)) for label, flags in self.parity.items()}
+
+    def lag_at_most_probabilities(
+        self, within: tuple[float, ...] | list[float] = (3.0,)
+    ) -> dict[str, dict[str, float]]:
+        """P(China's lag is at most N months in each December), {'N': {'YYYY-12': p}}."""
+        return metrics.lag_at_most(self.year_end[LAG], within)
+
+    def trajectories(
+        self, runs: int | list[int] = 10, outcomes: tuple[str, ...] | list[str] | None = None
+    ) -> pd.DataFrame:
+        """Monthly paths of individual runs, one row per (run, month): the spaghetti of a fan.
+
+        Args:
+            runs: how many runs (the first K, which are as random as any K) or which run indices.
+            outcomes: which monthly series [default: every series of `sim.outcomes.MONTHLY`].
+
+        Returns:
+            Tidy-by-run, wide-by-outcome table: columns run, month ('YYYY-MM'), then one column
+            per outcome in its monthly unit (`sim.outcomes.ALL[name].series_unit`).
+        """
+        index = list(range(min(int(runs), self.runs))) if isinstance(runs, int) else list(runs)
+        bad = [i for i in index if not 0 <= i < self.runs]
+        if bad:
+            raise ValueError(f"run {bad[0]} is outside 0..{self.runs - 1}")
+        names = list(self.monthly) if outcomes is None else list(outcomes)
+        known = list(self.monthly)  # by iteration: a MonthlyStore has no KeyError for `in`
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ValueError(
+                f"{unknown[0]!r} is not a monthly series (choose from {list(self.monthly)})"
+            )
+        n_months = len(self.months)
+        cols: dict[str, Any] = {
+            "run": np.repeat(np.asarray(index, dtype=int), n_months),
+            "month": np.tile(np.asarray(self.months, dtype=object), len(index)),
+        }
+        for name in names:
+            cols[name] = self.monthly[name][:, index].T.reshape(-1).astype(float)
+        return pd.DataFrame(cols)
 
     def monthly_quantiles(self) -> pd.DataFrame:
         """Monthly series summarised across runs: month, outcome, mean, p5 … p95.

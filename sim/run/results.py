@@ -3,9 +3,15 @@
 A folder holds (DESIGN.md):
 
 - ``summary.json``: scenario, runs, seed, sim_version, scenario_sha256, outcomes (per year-end
-  mean/p5/p25/p50/p75/p95) and probabilities (china_parity_by per year-end);
+  mean/p5/p25/p50/p75/p95) and probabilities: ``china_parity_by`` (share of runs at parity at
+  some month up to each year-end) and ``china_lag_at_most`` ({"N": share of runs whose lag is at
+  most N months in each December}, N from ``within``);
+- ``summary.csv``: the outcomes of summary.json as a tidy table (outcome, unit, year_end, mean,
+  p5, p25, p50, p75, p95), for spreadsheets;
 - ``runs.parquet``: one row per run: sampled parameters and every outcome at every year-end;
 - ``monthly.parquet``: the key monthly series summarised across runs (mean and quantiles);
+- ``trajectories.csv`` (only when asked for, ``trajectories=K``): the monthly paths of runs
+  0..K-1, one row per (run, month), one column per monthly series;
 - ``scenario.yaml``: the fully resolved scenario; ``manifest.json``: versions, seed, wall time;
 - PNG plots, when the caller passes a figure writer (`sim.viz.run.draw_run_figures`).
 
@@ -29,6 +35,7 @@ import pandas as pd
 import yaml
 
 from sim.atomic import atomic_folder
+from sim.outcomes import LAG_WITHIN
 from sim.scenario import scenario_sha256
 
 #: `atomic_folder` is re-exported: sim.analysis and sim.cli import it from here.
@@ -38,6 +45,7 @@ __all__ = [
     "atomic_folder",
     "default_out",
     "load_results",
+    "summary_frame",
     "manifest",
     "sim_version",
     "summary_dict",
@@ -76,8 +84,29 @@ def versions() -> dict[str, str]:
     return out
 
 
-def summary_dict(result: Any) -> dict[str, Any]:
-    """The summary.json content of an ensemble result (no timings: same seed, same bytes)."""
+#: the default thresholds of ``probabilities.china_lag_at_most`` [months].
+WITHIN = LAG_WITHIN
+
+
+def check_within(within: Any) -> tuple[float, ...]:
+    """The thresholds N [months] of ``china_lag_at_most`` as floats; each must be > 0.
+
+    Raises:
+        ValueError: when a threshold is not a finite positive number, or none is given.
+    """
+    values = tuple(float(n) for n in within)
+    if not values or any(not (n > 0 and n < float("inf")) for n in values):
+        raise ValueError(f"thresholds must be positive numbers of months, got {list(within)}")
+    return tuple(dict.fromkeys(values))
+
+
+def summary_dict(result: Any, within: Any = WITHIN) -> dict[str, Any]:
+    """The summary.json content of an ensemble result (no timings: same seed, same bytes).
+
+    Args:
+        result: the ensemble result.
+        within: the thresholds N [months] of ``probabilities.china_lag_at_most``.
+    """
     return {
         "scenario": result.scenario.name,
         "runs": result.runs,
@@ -85,8 +114,38 @@ def summary_dict(result: Any) -> dict[str, Any]:
         "sim_version": sim_version(),
         "scenario_sha256": scenario_sha256(result.scenario),
         "outcomes": result.summary_outcomes(),
-        "probabilities": {"china_parity_by": result.parity_probabilities()},
+        "probabilities": {
+            "china_parity_by": result.parity_probabilities(),
+            "china_lag_at_most": result.lag_at_most_probabilities(check_within(within)),
+        },
     }
+
+
+def summary_frame(summary_outcomes: dict[str, dict[str, dict[str, float]]]) -> pd.DataFrame:
+    """summary.json's ``outcomes`` as a tidy table, the content of summary.csv.
+
+    Returns:
+        One row per (outcome, year-end): outcome, unit (of the year-end value: a flow is a total
+        over the calendar year), year_end ('YYYY-12'), mean, p5, p25, p50, p75, p95.
+    """
+    from sim.outcomes import ALL, STATS
+
+    rows = [
+        {
+            "outcome": name,
+            "unit": ALL[name].unit if name in ALL else "",
+            "year_end": label,
+            **{k: stats[k] for k in STATS},
+        }
+        for name, by_year in summary_outcomes.items()
+        for label, stats in by_year.items()
+    ]
+    return pd.DataFrame(rows, columns=["outcome", "unit", "year_end", *STATS])
+
+
+def write_csv(path: Path, table: pd.DataFrame, digits: int = 10) -> None:
+    """A CSV without index, numbers to `digits` significant digits (no binary-fraction noise)."""
+    table.to_csv(path, index=False, float_format=f"%.{digits}g", lineterminator="\n")
 
 
 def slug(name: str, most: int = 60) -> str:
@@ -139,6 +198,9 @@ def write_run_results(
     out: Path,
     figures: Callable[[Any, Path], object] | None = None,
     command: str = "sim run",
+    *,
+    within: Any = WITHIN,
+    trajectories: int = 0,
 ) -> Path:
     """Write a complete results folder for one ensemble.
 
@@ -149,13 +211,22 @@ def write_run_results(
             PNGs passes `sim.viz.run.draw_run_figures`. None writes the data files only, so this
             module never imports the plotting layer.
         command: the command line, recorded in manifest.json.
+        within: the thresholds N [months] of ``probabilities.china_lag_at_most`` [default: 3].
+        trajectories: write the monthly paths of this many runs to trajectories.csv (0: none).
 
     Returns:
         The folder written.
     """
+    within = check_within(within)
+    if int(trajectories) < 0:
+        raise ValueError(f"trajectories must be 0 or more, got {trajectories}")
 
     def fill(tmp: Path) -> None:
-        write_json(tmp / "summary.json", summary_dict(result))
+        write_json(tmp / "summary.json", summary_dict(result, within))
+        write_csv(tmp / "summary.csv", summary_frame(result.summary_outcomes()))
+        if trajectories:
+            # the monthly series are kept as float32: seven digits are all they hold
+            write_csv(tmp / "trajectories.csv", result.trajectories(int(trajectories)), digits=7)
         result.per_run().to_parquet(tmp / "runs.parquet", index=False)
         result.monthly_quantiles().to_parquet(tmp / "monthly.parquet", index=False)
         (tmp / "scenario.yaml").write_text(
@@ -181,6 +252,7 @@ class Results:
     monthly: pd.DataFrame | None
     tables: dict[str, pd.DataFrame]
     data: dict[str, Any]
+    trajectories: pd.DataFrame | None = None
 
     def outcomes(self) -> pd.DataFrame:
         """summary.json's outcomes as a long table: outcome, year_end, mean, p5 … p95."""
@@ -189,6 +261,21 @@ class Results:
             for label, stats in by_year.items():
                 rows.append({"outcome": name, "year_end": label, **stats})
         return pd.DataFrame(rows)
+
+    def lag_at_most(self) -> pd.DataFrame:
+        """summary.json's ``probabilities.china_lag_at_most`` as a long table.
+
+        Returns:
+            Columns within (N [months]), year_end ('YYYY-12'), p (share of runs whose lag is
+            at most N months in that December); empty for a folder written before it existed.
+        """
+        found = self.summary.get("probabilities", {}).get("china_lag_at_most", {})
+        rows = [
+            {"within": float(n), "year_end": label, "p": p}
+            for n, by_year in found.items()
+            for label, p in by_year.items()
+        ]
+        return pd.DataFrame(rows, columns=["within", "year_end", "p"])
 
 
 def load_results(path: str | Path) -> Results:
@@ -218,4 +305,7 @@ def load_results(path: str | Path) -> Results:
         monthly=read_parquet("monthly.parquet"),
         tables=tables,
         data=data,
+        trajectories=pd.read_csv(path / "trajectories.csv")
+        if (path / "trajectories.csv").exists()
+        else None,
     )

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.dotted import deep_merge
 from sim.errors import ScenarioError
+from sim.limits import MAX_EXTENDS
 from sim.scenario.overrides import apply_overrides
 from sim.scenario.paths import unwrap
 from sim.scenario.policy import drop_shadowed
@@ -50,10 +51,6 @@ def merge_world(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     merged = deep_merge({k: v for k, v in base.items() if k not in dropped}, over)
     merged["replace"] = list(dict.fromkeys([*(base.get("replace") or []), *replace]))
     return merged
-
-
-#: longest `extends:` chain [files]; the shipped ones are at most 3 long
-MAX_EXTENDS = 32
 
 
 def _resolved(path: Path, named_in: Path | None = None) -> Path:
@@ -244,6 +241,26 @@ def scenario_sha256(scenario: Scenario) -> str:
 
 
 def write_schema(path: Path) -> None:
-    """Write the JSON schema editors use to complete and check scenario files."""
-    schema = Scenario.model_json_schema()
-    path.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+    """Write the JSON schema editors use to complete and check scenario files (atomically).
+
+    Raises:
+        OutputError: `path` is a file that is not this schema (it is not replaced), or cannot be
+            written.
+    """
+    from sim.atomic import atomic_file, check_writable
+    from sim.errors import OutputError
+
+    title = Scenario.model_config["json_schema_extra"]["title"]
+    if path.exists():
+        try:
+            old = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            old = None
+        if not (isinstance(old, dict) and old.get("title") == title):
+            raise OutputError(
+                f"--out {path}: it is a file other than the scenario schema, which writing would "
+                "replace (fix: name a new file, or the schema.json sim wrote)"
+            )
+    check_writable(path)
+    text = json.dumps(Scenario.model_json_schema(), indent=2) + "\n"
+    atomic_file(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

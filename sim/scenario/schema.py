@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from sim.calendar import month_index
 from sim.dotted import flatten
+from sim.limits import MAX_RUNS
 from sim.scenario.paths import Bounds, check_path, walk_path
 from sim.scenario.policy import DEFAULT, PolicyBlock, PolicyEvent, PolicyState
 from sim.scenario.types import Strict, YearMonth, quantity
@@ -27,7 +28,7 @@ class RunSettings(Strict):
 
     start: YearMonth = quantity("2025-01", unit="YYYY-MM", description="First simulated month")
     end: YearMonth = quantity("2030-12", unit="YYYY-MM", description="Last simulated month, inclusive")
-    runs: int = quantity(1000, unit="count", description="Monte Carlo runs", ge=1, le=10_000_000)
+    runs: int = quantity(1000, unit="count", description="Monte Carlo runs", ge=1, le=MAX_RUNS)
     seed: int = Field(20250101, ge=0, description="The one seed every random number derives from.")
 
     @model_validator(mode="after")
@@ -36,6 +37,13 @@ class RunSettings(Strict):
             raise ValueError(f"run.end ({self.end}) is before run.start ({self.start}); swap them")
         if month_index(self.end) - month_index(self.start) > 12 * 40:
             raise ValueError("the horizon is longer than 40 years; shorten run.end")
+        if int(self.start[:4]) == int(self.end[:4]) and not self.end.endswith("-12"):
+            # every outcome is reported at year-ends (December values and calendar-year flows)
+            raise ValueError(
+                f"end: the horizon {self.start} to {self.end} holds no December, and outcomes are "
+                "reported at year-ends\nfix: end in December, e.g. run.end: "
+                f"{self.start[:4]}-12"
+            )
         return self
 
 

@@ -17,14 +17,10 @@ from typing import Any
 import yaml
 
 from sim.errors import ScenarioError
+from sim.limits import MAX_DEPTH, MAX_FILE_BYTES
 
-#: largest scenario file read [bytes]; the shipped ones are under 20 KB, the calibrated
-#: posterior (124 rows of 13 parameters) about 40 KB, so 8 MiB leaves room without reading a
-#: device or a huge file until memory runs out.
-MAX_BYTES = 8 * 2**20
-#: deepest nesting of mappings and lists [levels]; a scenario needs about 8. PyYAML composes
-#: nodes recursively, so a file nested some 300 deep would exhaust Python's stack.
-MAX_DEPTH = 64
+# PyYAML composes nodes recursively: a file nested some 300 deep would exhaust Python's stack.
+MAX_BYTES = MAX_FILE_BYTES
 
 
 class SafeLoader(yaml.SafeLoader):

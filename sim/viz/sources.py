@@ -17,70 +17,61 @@ from sim.viz import style
 from sim.viz.tables import CHINA_SOURCES, source_totals
 
 
-def _interval_bars(ax: Any, x: Any, y: Any, low: Any, high: Any, label: str | None = None) -> None:
-    """Error bars from `low` to `high` around `y` (clipped at zero length)."""
-    ax.errorbar(
-        x,
-        y,
-        yerr=[np.clip(low, 0, None), np.clip(high, 0, None)],
-        fmt="none",
-        color=style.INK,
-        ecolor=style.INK,
-        capsize=3,
-        lw=0.8,
-        label=label,
-    )
-
-
 def china_compute_sources(
     monthly: pd.DataFrame, heading: str, runs: pd.DataFrame | None = None
 ) -> Figure:
     """Where China's chips come from: legal imports, smuggled chips and domestic production.
 
-    The top panel stacks each source's monthly mean (means add up, so the top edge is the mean
-    total) and marks each source's 90% interval across runs at year-ends. With the per-run table,
-    a second panel shows each source's share of the year's chips: median, 50% and 90% intervals.
+    The top panel stacks each source's mean per calendar year [H100e/year, the unit of the
+    summary tables] (means add up, so the top of a bar is the mean total); with the per-run
+    table, an error bar beside each bar gives the 90% interval of the year's total across runs,
+    and a second panel shows each source's share of the year's chips: median, 50% and 90%
+    intervals.
 
     Args:
         monthly: monthly quantiles (columns month, outcome, mean, p5 … p95).
         heading: figure title.
-        runs: optional per-run table (``outcome@YYYY-12`` columns) for the share panel.
+        runs: optional per-run table (``outcome@YYYY-12`` columns) for the intervals and shares.
     """
-    fig = style.figure(style.PANEL[0], 7.5 if runs is not None else style.PANEL[1])
+    fig = style.figure(style.PANEL[0], 8.0 if runs is not None else style.PANEL[1])
     ax = fig.add_subplot(2, 1, 1) if runs is not None else fig.add_subplot()
-    base = None
+    # a calendar year's mean total is the sum of its monthly means (the mean is linear)
+    first = monthly[monthly["outcome"] == CHINA_SOURCES[0][0]]
+    years = sorted(first["month"].str[:4].unique())
+    x = np.arange(len(years))
+    bottom = np.zeros(len(years))
     sources = zip(CHINA_SOURCES, style.SOURCE_GREYS, style.SOURCE_HATCHES, strict=True)
     for (name, text), colour, hatch in sources:
         df = monthly[monthly["outcome"] == name]
-        x = style.months(df)
-        y = df["mean"].to_numpy(dtype=float)
-        lower = np.zeros_like(y) if base is None else base
-        ax.fill_between(
+        mean = df.groupby(df["month"].str[:4])["mean"].sum().reindex(years).to_numpy(dtype=float)
+        ax.bar(
             x,
-            lower,
-            lower + y,
+            mean,
+            0.6,
+            bottom=bottom,
             color=colour,
             hatch=hatch,
             edgecolor="0.1",
             lw=0.3,
             label=f"{text} (mean)",
         )
-        dec = df["month"].str.endswith("-12").to_numpy()
-        _interval_bars(
-            ax,
-            x[dec],
-            (lower + y)[dec],
-            y[dec] - df["p5"].to_numpy()[dec],
-            df["p95"].to_numpy()[dec] - y[dec],
-        )
-        base = lower + y
-    # one legend entry for the error bars of every source
-    _interval_bars(ax, [], [], [], [], label="90% interval of each source (December)")
-    ax.set_xlabel("Month")
-    ax.set_ylabel("Chips reaching Chinese labs [H100e/month]")
+        bottom = bottom + mean
+    if runs is not None:
+        totals = source_totals(runs)
+        per_run_total = totals.groupby(["year_end", "run"])["value"].sum()
+        q = per_run_total.groupby("year_end").quantile([0.05, 0.5, 0.95]).unstack()
+        q = q.rename(index=lambda y: y[:4]).reindex(years)
+        # beside the bars, not on them: the interval of the total never hides a source
+        xs = x + 0.38
+        ax.vlines(xs, q[0.05], q[0.95], color=style.INK, lw=1.2, label="total: 90% interval")
+        ax.plot(xs, q[0.5], "_", color=style.INK, ms=9, mew=1.5, label="total: median")
+    ax.set_xticks(x, years)
+    ax.set_xlim(-0.6, len(years) - 0.2)
+    ax.set_xlabel("Calendar year")
+    ax.set_ylabel("Chips reaching Chinese labs [H100e/year]")
     ax.set_title(heading)
-    style.legend(ax, "upper left", fontsize="small")
-    style.grid(ax)
+    style.legend(ax, "upper left", fontsize="small", ncols=2)
+    style.grid(ax, "y")
     if runs is not None:
         _share_panel(fig.add_subplot(2, 1, 2), runs)
     return fig
@@ -123,8 +114,8 @@ def china_compute_sources_by_scenario(
 ) -> Figure:
     """China's chips per calendar year by source, one panel per scenario, on shared axes.
 
-    Bars stack each source's mean (means add up to the mean total); the error bar is the 90%
-    interval of the total across runs.
+    Bars stack each source's mean (means add up to the mean total); the line beside each bar is
+    the 90% interval of the total across runs.
 
     Args:
         runs_by_scenario: scenario -> per-run table, in display order.
@@ -133,7 +124,7 @@ def china_compute_sources_by_scenario(
     """
     names = list(runs_by_scenario)
     nrows, ncols = style.small_multiples(len(names), ncols)
-    fig = style.figure(style.CELL[0] * ncols, style.CELL[1] * nrows + style.GRID_EXTRA)
+    fig = style.grid_figure(nrows, ncols)
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
     style.label_bottoms(axes, len(names), "Calendar year")
     for i, ax in enumerate(axes.flat):
@@ -151,11 +142,11 @@ def china_compute_sources_by_scenario(
                 .mean()
                 .reindex(years)
                 .to_numpy()
-                / 1e6
             )
             ax.bar(
                 x,
                 mean,
+                0.6,
                 bottom=bottom,
                 color=colour,
                 hatch=hatch,
@@ -164,14 +155,15 @@ def china_compute_sources_by_scenario(
                 label=f"{text} (mean)",
             )
             bottom = bottom + mean
-        per_run_total = totals.groupby(["year_end", "run"])["value"].sum() / 1e6
+        per_run_total = totals.groupby(["year_end", "run"])["value"].sum()
         q = per_run_total.groupby("year_end").quantile([0.05, 0.95]).unstack().reindex(years)
-        _interval_bars(ax, x, bottom, bottom - q[0.05], q[0.95] - bottom, "90% interval of the total")
+        # beside the bars, as in `china_compute_sources`: the interval never hides a source
+        ax.vlines(x + 0.38, q[0.05], q[0.95], color=style.INK, lw=1.2, label="total: 90% interval")
         ax.set_xticks(x, [y[:4] for y in years])
         ax.set_title(names[i], fontsize="medium")
         style.grid(ax, "y")
     handles, texts = axes.flat[0].get_legend_handles_labels()
-    style.legend_below(fig, handles, texts, ncols=4)
-    fig.supylabel("Chips reaching Chinese labs [million H100e/year]")
+    style.legend_below(fig, handles, texts, ncols=2 if ncols < 3 else 4)
+    style.supylabel(fig, "Chips reaching Chinese labs [H100e/year]")
     fig.suptitle(heading)
     return fig

@@ -5,25 +5,42 @@ here (no pyplot state), drawn in shades of grey with line styles and hatches so 
 greyscale and in print. Axis labels with units come from the outcome registry
 (`sim.outcomes.label` for monthly series, `sim.outcomes.year_end_label` for year-end values).
 Titles say the scenario, the run count and the seed.
+
+Every saved figure goes through `save` (a PNG file) or `png_bytes` (the report's embedded
+images): both give axes of plain numbers thousands separators (`thousands`), write at `DPI`, and
+check that nothing was drawn outside the canvas (`overflow`), warning with `FigureClippedWarning`
+when something was: the tests turn that warning into an error, so a clipped label fails them.
 """
 
 from __future__ import annotations
 
+import io
+import textwrap
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, ScalarFormatter
 
 #: one panel [inches]: width, height.
 PANEL = (8, 4.5)
 #: one small-multiples cell [inches]: width, height (plus `GRID_EXTRA` for titles and legend).
 CELL = (3.6, 2.6)
 GRID_EXTRA = 0.8
-#: resolution of saved PNGs [dots per inch].
-DPI = 110
+GRID_MIN_HEIGHT = 4.2
+#: longest one-line title of a one-panel figure [characters at 12 pt].
+TITLE_CHARS = 80
+#: resolution of saved and embedded PNGs [dots per inch].
+DPI = 150
+#: narrowest figure [pixels at `DPI`]: a briefing page or the report's column shows it at full size.
+MIN_WIDTH_PX = 1000
+#: how far a figure's drawn content may reach past the canvas before it counts as clipped [inches].
+TOLERANCE_IN = 0.5 / DPI
 
 #: greys of the 90% and 50% quantile bands and of the median line (matplotlib grey levels).
 BAND_90 = "0.85"
@@ -43,11 +60,77 @@ SOURCE_HATCHES = (None, "//", "..")
 #: fill and edge of violins.
 VIOLIN_FACE = "0.6"
 VIOLIN_EDGE = "0.2"
+#: the baseline overlaid on a scenario's fan: light band (its 90% interval) and dashed median.
+BASELINE_BAND = "0.93"
+
+
+class FigureClippedWarning(UserWarning):
+    """A saved figure draws text or lines outside its canvas (a clipped label or legend)."""
 
 
 def figure(width: float = PANEL[0], height: float = PANEL[1]) -> Figure:
-    """A new figure [inches] with constrained layout (titles, labels and legends never clip)."""
-    return Figure(figsize=(width, height), layout="constrained")
+    """A new figure [inches] with constrained layout (titles, labels and legends never clip).
+
+    It is at least `MIN_WIDTH_PX` wide at `DPI`; the height is kept as asked.
+    """
+    return Figure(figsize=(max(width, MIN_WIDTH_PX / DPI), height), layout="constrained")
+
+
+def grid_figure(nrows: int, ncols: int) -> Figure:
+    """A figure for a small-multiples grid: `CELL` per panel, room below for the legend.
+
+    One row gets at least `GRID_MIN_HEIGHT`, so that the shared y label fits beside it.
+    """
+    return figure(CELL[0] * ncols, max(CELL[1] * nrows + GRID_EXTRA, GRID_MIN_HEIGHT))
+
+
+def supylabel(fig: Figure, text: str) -> None:
+    """A y label shared by a grid's panels, wrapped on spaces to fit the figure's height."""
+    per_line = max(20, int(fig.get_figheight() * 10))  # about ten characters an inch at 10 pt
+    fig.supylabel(textwrap.fill(text, per_line), fontsize=10)
+
+
+def tick(value: float, _pos: Any = None) -> str:
+    """A tick label: thousands separated from 1,000 (250,000), short below, powers from 1e9."""
+    if value != 0 and abs(value) >= 1e9:
+        return f"{value:.2g}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.6g}"
+
+
+def thousands(fig: Figure) -> None:
+    """Give every axis of plain numbers (not dates, logs or named ticks) separated thousands."""
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if type(axis.get_major_formatter()) is ScalarFormatter:
+                axis.set_major_formatter(FuncFormatter(tick))
+
+
+def overflow(fig: Figure) -> float:
+    """How far the figure's drawn content reaches past its canvas [inches]; 0 when it fits.
+
+    Lays the figure out (constrained layout runs at draw time) and compares its tight bounding
+    box, which holds every visible title, label, legend and annotation, with the canvas.
+    """
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
+    fig.draw(renderer)
+    box = fig.get_tightbbox(renderer)
+    page = fig.bbox_inches
+    return float(max(0.0, page.x0 - box.x0, page.y0 - box.y0, box.x1 - page.x1, box.y1 - page.y1))
+
+
+def check_fits(fig: Figure, name: str) -> None:
+    """Warn (`FigureClippedWarning`) when the figure draws outside its canvas."""
+    past = overflow(fig)
+    if past > TOLERANCE_IN:
+        title = fig.get_suptitle() or next((a.get_title() for a in fig.axes if a.get_title()), "")
+        warnings.warn(
+            f"{name}: drawn {past:.2f} in past the canvas, so text is clipped ({title!r})",
+            FigureClippedWarning,
+            stacklevel=3,
+        )
 
 
 def title(name: str, runs: int, seed: int, what: str) -> str:
@@ -69,7 +152,9 @@ def title_many(names: Sequence[str], runs: Sequence[int], seeds: Sequence[int], 
         else "runs " + "/".join(f"{r:,}" for r in runs)
     )
     s = f"seed {seed_set[0]}" if len(seed_set) == 1 else "seeds " + "/".join(map(str, seeds))
-    return f"{what}: {shown} ({n}, {s})"
+    text = f"{what}: {shown} ({n}, {s})"
+    # a one-panel figure holds about 80 characters of title: longer ones take a second line
+    return text if len(text) <= TITLE_CHARS else f"{what}: {shown}\n({n}, {s})"
 
 
 def heading(what: str, name: str, runs: int, seed: int) -> str:
@@ -149,6 +234,51 @@ def legend_below(fig: Figure, handles: Sequence[Any], texts: Sequence[str], ncol
 
 
 def save(fig: Figure, path: str | Path, dpi: int = DPI, **kw: Any) -> Path:
-    """Write a figure as PNG [dpi: dots per inch]; returns the path."""
+    """Write a figure as PNG [dpi: dots per inch], after `thousands` and `check_fits`."""
+    thousands(fig)
+    check_fits(fig, Path(path).name)
     fig.savefig(path, dpi=dpi, **kw)
     return Path(path)
+
+
+def png_bytes(fig: Figure, name: str, dpi: int = DPI) -> bytes:
+    """The figure as PNG bytes (the report embeds them), after `thousands` and `check_fits`."""
+    thousands(fig)
+    check_fits(fig, name)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def mark_dates(ax: Any, dates: Sequence[tuple[str, str]], top: bool = True) -> None:
+    """Vertical dotted lines at dated policy changes, each labelled beside its line.
+
+    Args:
+        ax: axes with a date x axis.
+        dates: ('YYYY-MM', label) pairs, e.g. ('2026-01', 'policy in force').
+        top: put the labels at the top of the axes (else at the bottom).
+    """
+    for k, (month, text) in enumerate(dates):
+        x = pd.Timestamp(f"{month}-01")
+        ax.axvline(x, color=REFERENCE, ls=":", lw=1.2, zorder=3)
+        ax.annotate(
+            f"{text} ({month})",
+            (x, 0.98 - 0.07 * k if top else 0.02 + 0.07 * k),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="top" if top else "bottom",
+            ha="left",
+            fontsize="small",
+            color="0.15",
+            bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8},
+            zorder=4,
+        )
+
+
+def baseline_band(ax: Any, x: Any, q: pd.DataFrame, name: str = "baseline") -> None:
+    """Overlay a reference scenario: its 90% interval as a light band, its median dashed."""
+    ax.fill_between(x, q["p5"], q["p95"], color=BASELINE_BAND, lw=0, zorder=0.5)
+    ax.plot(x, q["p5"], color="0.55", lw=0.6, ls=":", zorder=2.4)
+    ax.plot(x, q["p95"], color="0.55", lw=0.6, ls=":", zorder=2.4, label=f"{name}: 90% interval")
+    ax.plot(x, q["p50"], color=INK, lw=1.2, ls="--", zorder=2.5, label=f"{name}: median")

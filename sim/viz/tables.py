@@ -12,7 +12,7 @@ world (see `sim.analysis.compare`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -127,6 +127,51 @@ def parity_curve(result: Any, within_months: float = 0.0) -> pd.DataFrame:
         months = year_end_labels(runs, "china_parity_by")
         p = np.array([runs[f"china_parity_by@{m}"].astype(bool).mean() for m in months])
     return pd.DataFrame({"date": pd.to_datetime([f"{m}-01" for m in months]), "p": p})
+
+
+def lag_within_table(result: Any, within: Sequence[float] = (3.0,)) -> pd.DataFrame:
+    """P(China's lag is at most N months in each December), for each N.
+
+    Reads summary.json's ``probabilities.china_lag_at_most`` from a results folder when it holds
+    every N asked for; otherwise computes it from the per-run year-end lags (an `EnsembleResult`,
+    an older folder, or the per-run table).
+
+    Returns:
+        Columns within (N [months]), year_end ('YYYY-12'), p (share of runs [fraction]).
+    """
+    from sim.outcomes import lag_at_most
+
+    stored = result.lag_at_most() if hasattr(result, "lag_at_most") else None
+    if stored is not None and set(map(float, within)) <= set(stored["within"]):
+        return stored[stored["within"].isin([float(n) for n in within])].reset_index(drop=True)
+    runs = per_run(result)
+    lag = "capability_lag_months"
+    found = lag_at_most({y: runs[f"{lag}@{y}"].to_numpy() for y in year_end_labels(runs, lag)}, within)
+    rows = [
+        {"within": float(n), "year_end": y, "p": p} for n, by in found.items() for y, p in by.items()
+    ]
+    return pd.DataFrame(rows, columns=["within", "year_end", "p"])
+
+
+def policy_dates(scenario: Any) -> list[tuple[str, str]]:
+    """The months the policy changes after the start: (YYYY-MM, label), in date order.
+
+    The policy under study takes effect at ``policy.effective``; a ``timeline:`` event at its
+    date. (``history:`` events are the past every scenario shares, not the policy studied.)
+
+    Args:
+        scenario: a `sim.scenario.Scenario` or its resolved dict (a folder's scenario.yaml).
+    """
+    data = scenario.model_dump(mode="json") if hasattr(scenario, "model_dump") else dict(scenario)
+    start = str((data.get("run") or {}).get("start", ""))
+    found = []
+    effective = (data.get("policy") or {}).get("effective")
+    if effective:
+        found.append((str(effective), "policy in force"))
+    for event in data.get("timeline") or []:
+        note = str(event.get("note") or "timeline event")
+        found.append((str(event["date"]), note if len(note) <= 30 else note[:29] + "…"))
+    return sorted(d for d in found if d[0] > start)
 
 
 def is_paired(

@@ -31,6 +31,8 @@ reuse one pool or cluster for many ensembles (a sweep, a calibration)::
 
 from __future__ import annotations
 
+import re
+
 from sim.run.backends.base import (
     BACKEND_ENV,
     BACKENDS,
@@ -62,6 +64,25 @@ __all__ = [
 ]
 
 
+#: a Dask scheduler address: PROTOCOL://HOST:PORT (HOST a name, an IPv4 or a bracketed IPv6)
+_ADDRESS = re.compile(r"^(tcp|tls|ws|wss|ucx)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$")
+
+
+def check_scheduler(address: str) -> None:
+    """Refuse, before any connection attempt, a scheduler address that cannot be one.
+
+    Raises:
+        BackendError: one line naming --scheduler and SIM_SCHEDULER and the form to use.
+    """
+    found = _ADDRESS.match(address.strip())
+    if not found or not 0 < int(found.group(3)) < 65536:
+        shown = address.encode("utf-8", "backslashreplace").decode()[:80]
+        raise BackendError(
+            f"--scheduler (or {SCHEDULER_ENV}) {shown!r} is not a scheduler address "
+            "(fix: write tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786)"
+        )
+
+
 def make_backend(
     name: str = "local", workers: int | None = None, scheduler: str | None = None
 ) -> Backend:
@@ -82,6 +103,8 @@ def make_backend(
             f"--scheduler is for the dask backend, not {name!r} "
             "(fix: add --backend dask, or drop --scheduler)"
         )
+    if scheduler:
+        check_scheduler(scheduler)
     if name == "local":
         if workers not in (None, 1):
             raise BackendError(
