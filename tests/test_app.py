@@ -18,6 +18,7 @@ from pydantic import Field
 from support import ROOT, SCENARIOS
 
 from sim.analysis.compare import paired_differences
+from sim.analysis.words import answers
 from sim.app.compute import Cancelled, Engine, Request, Source, Token
 from sim.app.export import run_command, scenario_yaml, views_csv, views_table
 from sim.app.levers import levers, overrides
@@ -96,7 +97,10 @@ def test_compute_is_the_paired_comparison_of_the_command_line(engine):
     a, b = run_ensemble(base), run_ensemble(sc)
     lag = "capability_lag_months"
     assert views.median_lag == float(np.median(b.year_end[lag]["2028-12"]))
-    assert views.effect_stats == paired_differences(a, b)["outcomes"][lag]["2028-12"]
+    diff = paired_differences(a, b)
+    assert views.effect_stats == diff["outcomes"][lag]["2028-12"]
+    assert views.sentence == answers(diff, "baseline", "loosen_h200", "2028-12")[lag]  # sim compare's
+    assert views.sentence.startswith("loosen_h200 ")
     np.testing.assert_array_equal(views.effect, b.year_end[lag]["2028-12"] - a.year_end[lag]["2028-12"])
     p = views.at_most.set_index("year_end")
     assert p.loc["2027-12", "scenario"] == np.mean(b.year_end[lag]["2027-12"] <= 6)

@@ -298,8 +298,8 @@ class Playground:
         )
         self.sentence.object = (
             f'<p id="sentence" style="font-size:1.15em">{_escape(views.sentence)}</p>'
-            f'<details><summary>The other headline outcomes in words</summary><ul style="font-size:0.9em">'
-            f"{others}</ul></details>"
+            "<details><summary>The other headline outcomes in words</summary>"
+            f'<ul style="font-size:0.9em">{others}</ul></details>'
         )
         self.headline.object = self._headline(views)
         self.status.object = (
