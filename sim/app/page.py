@@ -96,7 +96,8 @@ class Playground:
             css_classes=["app-error"],
             sizing_mode="stretch_width",
         )
-        self.status = pn.pane.HTML("", css_classes=["app-status"])
+        # a fixed size: "computing…" must not make the browser lay the page out again
+        self.status = pn.pane.HTML("", css_classes=["app-status"], width=500, height=24)
         self.sentence = pn.pane.HTML("", css_classes=["app-sentence"], sizing_mode="stretch_width")
         self.headline = pn.pane.HTML("", css_classes=["app-headline"], sizing_mode="stretch_width")
         self.commands = pn.pane.HTML("", css_classes=["app-commands"], sizing_mode="stretch_width")
@@ -282,31 +283,37 @@ class Playground:
         self._show(pair, views)
 
     def _show(self, pair: Pair, views: Views) -> None:
-        """Put a computed result on the page (event loop only)."""
-        self.pair, self.views = pair, views
-        self.error.visible = False
-        self.error.object = ""
-        for plot in self.plots.values():
-            plot.update(views)
-        years = year_ends(pair)
-        if list(self.year.options) != years:
-            self.year.options = years
-        if self.year.value != views.year:
-            self.year.value = views.year
-        others = "".join(
-            f"<li>{_escape(text)}</li>" for key, text in views.sentences.items() if key != LAG
-        )
-        self.sentence.object = (
-            f'<p id="sentence" style="font-size:1.15em">{_escape(views.sentence)}</p>'
-            "<details><summary>The other headline outcomes in words</summary>"
-            f'<ul style="font-size:0.9em">{others}</ul></details>'
-        )
-        self.headline.object = self._headline(views)
-        self.status.object = (
-            f'<span id="status" data-runs="{views.runs}">{views.runs:,} runs, '
-            f"seed {views.seed}: {views.seconds:.2f} s</span>"
-        )
-        self.commands.object = self._commands(pair.request, views)
+        """Put a computed result on the page (event loop only).
+
+        Every change goes to the browser in one message (`pn.io.hold`), so the page lays out
+        and draws once per result, not once per plot and text: on a shared 2-core machine the
+        browser's work competes with the next computation.
+        """
+        with pn.io.hold(self.doc):
+            self.pair, self.views = pair, views
+            self.error.visible = False
+            self.error.object = ""
+            for plot in self.plots.values():
+                plot.update(views)
+            years = year_ends(pair)
+            if list(self.year.options) != years:
+                self.year.options = years
+            if self.year.value != views.year:
+                self.year.value = views.year
+            others = "".join(
+                f"<li>{_escape(text)}</li>" for key, text in views.sentences.items() if key != LAG
+            )
+            self.sentence.object = (
+                f'<p id="sentence" style="font-size:1.15em">{_escape(views.sentence)}</p>'
+                "<details><summary>The other headline outcomes in words</summary>"
+                f'<ul style="font-size:0.9em">{others}</ul></details>'
+            )
+            self.headline.object = self._headline(views)
+            self.status.object = (
+                f'<span id="status" data-runs="{views.runs}">{views.runs:,} runs, '
+                f"seed {views.seed}: {views.seconds:.2f} s</span>"
+            )
+            self.commands.object = self._commands(pair.request, views)
 
     def _show_error(self, message: str) -> None:
         self.error.object = f'<span id="error-message">error: {message}</span>'
