@@ -192,7 +192,7 @@ def test_every_command_is_registered_and_documented_helpers_import():
 
     assert callable(backend_options) and callable(run_with_progress) and BackendChoice().name == "local"
     commands = {"run", "compare", "validate", "schema", "sweep", "sensitivity", "discover", "levers"}
-    assert set(main.commands) == commands | {"calibrate", "report", "list", "explain"}
+    assert set(main.commands) == commands | {"calibrate", "report", "list", "explain", "app"}
     for name in main.commands:
         assert invoke(name, "--help").exit_code == 0
 

@@ -10,6 +10,7 @@ One module per command group; each builds its options, calls the package and pri
 - `sim.cli.calibrate`: calibrate
 - `sim.cli.report`: report
 - `sim.cli.info`: list, explain (no model code: they answer at once)
+- `sim.cli.app`: app (the playground; imports Panel only when it runs)
 - `sim.cli.options`: the shared options (``--runs``, ``--seed``, ``--out``, ``--set``,
   `backend_options`), loading and `run_with_progress`
 - `sim.cli.tables`: the terminal tables (numbers by `sim.fmt`)
@@ -24,6 +25,7 @@ from typing import Any
 import click
 
 from sim.cli import analysis, calibrate, info, report, run
+from sim.cli import app as app_command
 from sim.cli.options import BackendChoice, backend_options, run_with_progress, tagged
 from sim.errors import SimError
 
@@ -105,5 +107,6 @@ for _command in (
     report.report,
     info.list_scenarios,
     info.explain,
+    app_command.app,
 ):
     main.add_command(_command)

@@ -72,14 +72,23 @@ def run_chunk(
     run_start: int,
     n_runs: int,
     draws: dict[str, np.ndarray] | None = None,
+    interrupt: Callable[[], None] | None = None,
 ) -> ChunkResult:
     """Simulate runs run_start .. run_start + n_runs - 1 of a scenario.
 
     `draws` optionally fixes parameter values for these runs ({path: values (n_runs,)}).
+    `interrupt`, if given, is called before every month; it raises to abandon the chunk (the
+    app stops a computation the user has already superseded this way). It never changes a number.
     """
     model = RaceModel(scenario, run_start=run_start, n_runs=n_runs, seed=seed, draws=draws)
     try:
-        series = model.run()
+        if interrupt is None:
+            series = model.run()
+        else:
+            for _ in range(model.n_months):
+                interrupt()
+                model.step()
+            series = model.series()
         params = {k: np.asarray(v, dtype=float) for k, v in model.draws.items()}
     finally:
         release_model(model)
@@ -323,6 +332,7 @@ def run_ensemble(
     backend: str | Backend = "local",
     workers: int | None = None,
     scheduler: str | None = None,
+    interrupt: Callable[[], None] | None = None,
 ) -> EnsembleResult:
     """Run a scenario's Monte Carlo ensemble, chunk by chunk, on a backend.
 
@@ -341,6 +351,8 @@ def run_ensemble(
             it), or a `sim.run.backends.Backend` the caller has opened (reused, left open).
         workers: worker processes for ``processes`` or a local Dask cluster.
         scheduler: address of an existing Dask scheduler (``dask`` only).
+        interrupt: called before every simulated month of every chunk (``local`` backend only);
+            whatever it raises stops the ensemble and propagates (see `run_chunk`).
 
     Raises:
         sim.errors.ModelError: a run failed; names the run. Nothing is returned.
@@ -368,7 +380,7 @@ def run_ensemble(
                     if draws is None
                     else {k: v[run_start : run_start + n] for k, v in draws.items()}
                 )
-                yield scenario, seed, run_start, n, part
+                yield (scenario, seed, run_start, n, part) + ((interrupt,) if interrupt else ())
 
         for _position, part in engine.map_unordered(run_chunk, tasks()):
             aggregator.add(part)
