@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -262,37 +261,40 @@ def test_model_error_stops_the_ensemble_and_names_the_run(scenario, cluster, bac
         run_ensemble(scenario, runs=runs, chunk_size=10, draws=draws, backend=backend, **options)
 
 
-def test_cli_model_error_exits_with_it_and_writes_no_results(tmp_path):
-    broken = tmp_path / "broken.yaml"
-    broken.write_text(
-        textwrap.dedent(f"""\
-        name: broken
-        extends: {BASELINE}
-        uncertainties:
-          world.science.talent_elasticity: {{dist: uniform, low: 1.0e5, high: 1.0e6}}
-        """)
-    )
+def _out_of_range(scenario):
+    """The scenario with a talent elasticity far outside its schema range [0, 2], set without
+    validation (the schema refuses it): the model's arithmetic overflows, as it would for any
+    value the schema let through that the model cannot take."""
+    from sim.scenario.uncertainty import Fixed
+
+    science = scenario.world.science.model_copy(update={"talent_elasticity": 1.0e5})
+    uncertain = {
+        **scenario.uncertainties,
+        "world.science.talent_elasticity": Fixed.model_construct(dist="fixed", value=1.0e5),
+    }
+    world = scenario.world.model_copy(update={"science": science})
+    return scenario.model_copy(update={"world": world, "uncertainties": uncertain})
+
+
+def test_a_model_error_in_a_worker_stops_the_ensemble_and_names_the_run():
+    sc = _out_of_range(load_scenario(BASELINE, {"run.runs": 6}))
+    with ProcessBackend(2) as backend, pytest.raises(ModelError, match="non-finite .* of run "):
+        run_ensemble(sc, chunk_size=3, backend=backend)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_cli_model_error_exits_with_it_and_writes_no_results(tmp_path, monkeypatch):
+    import sim.cli.run
+
+    real_load = sim.cli.run.load
+    monkeypatch.setattr(sim.cli.run, "load", lambda *a, **k: _out_of_range(real_load(*a, **k)))
     out = tmp_path / "results" / "broken"
     result = CliRunner().invoke(
-        main,
-        [
-            "run",
-            str(broken),
-            "--runs",
-            "6",
-            "--no-plots",
-            "--out",
-            str(out),
-            "--backend",
-            "processes",
-            "--workers",
-            "2",
-            "--chunk-size",
-            "3",
-        ],
+        main, ["run", str(BASELINE), "--runs", "6", "--no-plots", "--out", str(out)]
     )
     assert result.exit_code == 1, result.output
     assert "became non-finite" in result.output and "of run " in result.output
+    assert "world.science.distill_uplift_log10=" in result.output  # the run's drawn values
     assert not out.parent.exists() or list(out.parent.iterdir()) == []
 
 

@@ -43,7 +43,9 @@ def invoke(*args, cwd: Path | None = None):
 
 def one_line_error(result, *expected: str) -> str:
     """Assert exit 2 and exactly one 'error:' line on stderr holding `expected`; return it."""
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    lines = [
+        line for line in result.stderr.splitlines() if line.strip() and not line.startswith("warning:")
+    ]
     assert result.exit_code == 2, result.stderr + result.stdout
     assert "Traceback" not in result.stderr
     assert len(lines) == 1 and lines[0].startswith("error: "), lines
@@ -423,3 +425,22 @@ def test_a_model_error_names_the_run_and_its_parameter_values(monkeypatch):
         model_module.RaceModel(sc).run()
     message = str(info.value)
     assert "run 4" in message and "world.science.distill_uplift_log10=" in message
+
+
+def test_ctrl_c_while_running_leaves_nothing(tmp_path):
+    proc = _sim("run", str(BASELINE), "--runs", "20000", "--out", "res", cwd=tmp_path)
+    time.sleep(3)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "interrupted" in err
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_a_folder_or_a_huge_file_as_scenario(tmp_path):
+    one_line_error(invoke("validate", tmp_path), "is a directory")
+    one_line_error(
+        invoke("validate", write(tmp_path / "s.yaml", f"name: s\nextends: {tmp_path}\n")), "a folder"
+    )
+    big = write(tmp_path / "big.yaml", "name: x\n" + "#" * (9 * 2**20) + "\n")
+    one_line_error(invoke("validate", big), "more than a scenario can be")

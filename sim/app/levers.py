@@ -25,12 +25,13 @@ from pydantic.fields import FieldInfo
 from sim.calendar import month_index, month_label
 from sim.scenario.policy import CHIP_MAPPINGS, PolicyBlock, policy_schedule
 from sim.scenario.schema import Scenario
-from sim.scenario.types import YearMonthField
+from sim.scenario.types import CEILINGS, YearMonthField
 from sim.scenario.world import nvidia_types
 
 Kind = Literal["switch", "number", "month"]
 
-#: Slider range [unit] for a number without an upper bound in the schema, by unit; a new field
+#: Slider range [unit] for a number without an upper bound of its own in the schema (only its
+#: unit's ceiling, `sim.scenario.types.CEILINGS`), by unit; a new field
 #: with one of these units gets a sensible slider, any other an upper end of 10x its value.
 OPEN_RANGES: dict[str, tuple[float, float, float]] = {
     "chips/year": (0.0, 3_000_000.0, 10_000.0),  # world H200-class output is ~1-3 M a year (P30)
@@ -136,6 +137,8 @@ def _bounds(metadata: list[Any], unit: str, value: Any) -> tuple[float, float, f
             strict = isinstance(m, at.Gt)
         if isinstance(m, at.Le | at.Lt):
             high = float(m.le if isinstance(m, at.Le) else m.lt)
+    if high is not None and high == CEILINGS.get(unit):
+        high = None  # the unit's generic ceiling guards the arithmetic; it is no slider's end
     if high is None and unit in OPEN_RANGES:
         o_low, o_high, o_step = OPEN_RANGES[unit]
         low = o_low if low is None else max(low, o_low)

@@ -121,13 +121,28 @@ def command_line(name: str) -> str:
 def load(path: str, runs: int | None, seed: int | None, sets: tuple[str, ...]) -> Any:
     """Load a scenario with --runs/--seed/--set applied and validated like the file."""
     from sim.scenario import load_scenario, parse_set
+    from sim.scenario.checks import require_year_end
 
     overrides = parse_set(sets)
     if runs is not None:
         overrides["run.runs"] = runs
     if seed is not None:
         overrides["run.seed"] = seed
-    return load_scenario(Path(path), overrides)
+    scenario = load_scenario(Path(path), overrides)
+    where = f"--set run.end={overrides['run.end']}" if "run.end" in overrides else path
+    require_year_end(scenario, where)
+    return scenario
+
+
+def warn_plausibility(scenario: Any) -> None:
+    """Print the scenario's plausibility warnings (`sim.scenario.checks`); the run goes on.
+
+    They flag levers that change nothing, caps that cannot bind and dates past the horizon.
+    """
+    from sim.scenario.checks import plausibility_warnings
+
+    for warning in plausibility_warnings(scenario):
+        tagged("warning", "yellow", f"{scenario.name}: {warning}")
 
 
 def progress_bar() -> Progress:

@@ -24,6 +24,7 @@ from sim.cli.options import (
     seed_option,
     set_option,
     tagged,
+    warn_plausibility,
 )
 from sim.cli.tables import WIDTH, compare_table, summary_table
 from sim.errors import ScenarioError
@@ -86,6 +87,7 @@ def run(
     from sim.run.results import default_out, summary_dict, write_run_results
 
     sc = load(scenario, runs, seed, sets)
+    warn_plausibility(sc)
     target = claim_out(out, lambda: default_out("", sc.name))
     with backend.open() as engine:
         result = run_with_progress(sc, f"{sc.name}", chunk_size, engine)
@@ -137,6 +139,8 @@ def compare(
     sb = load(b, runs, seed, ())
     sa = load(a, runs, seed, ())
     year = parse_year_end(year, sa) if year else default_year_end(sa)
+    warn_plausibility(sa)
+    warn_plausibility(sb)
     target = claim_out(out, lambda: default_out("vs-" + sa.name, sb.name))
     with backend.open() as engine:
         ra = run_with_progress(sa, sa.name, chunk_size, engine)
@@ -160,12 +164,13 @@ def compare(
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario files against the schema and plausibility rules without running them."""
     from sim.scenario import load_scenario
-    from sim.scenario.checks import plausibility_warnings
+    from sim.scenario.checks import plausibility_warnings, require_year_end
 
     failed: list[ScenarioError] = []
     for f in files:
         try:
             sc = load_scenario(Path(f))
+            require_year_end(sc, f)
         except ScenarioError as exc:
             failed.append(exc)
             tagged("error", "bold red", str(exc))

@@ -170,6 +170,29 @@ def default_out(kind: str, name: str, root: Path = Path("results")) -> Path:
     return path
 
 
+def resolved_yaml(scenario: Any) -> str:
+    """The fully resolved scenario as YAML, headed by the policy in force month by month.
+
+    The `policy:` block holds only the policy under study; the header (YAML comments, so the file
+    still loads as a scenario) lists every change of the policy in force over the horizon,
+    history and timeline included, e.g. China's customs block on the H20 that the history sets.
+    """
+    from sim.scenario.policy import policy_in_force
+
+    lines = [
+        "# The policy in force in these runs (history, the policy under study and the timeline",
+        "# applied in date order; values set from the previous month; uncertain fields vary by run):",
+    ]
+    for month, changes in policy_in_force(scenario):
+        shown = ", ".join(f"{k} = {json.dumps(v)}" for k, v in changes.items())
+        lines.append(f"#   {month}: {shown}")
+    uncertain = [p for p in scenario.uncertainties if p.startswith("policy.")]
+    if uncertain:
+        lines.append(f"#   drawn per run from {scenario.policy.effective}: {', '.join(uncertain)}")
+    body = yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False)
+    return "\n".join(lines) + "\n" + body
+
+
 def write_json(path: Path, data: Any) -> None:
     """JSON with sorted keys and a newline, so equal content is equal bytes."""
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -229,10 +252,7 @@ def write_run_results(
             write_csv(tmp / "trajectories.csv", result.trajectories(int(trajectories)), digits=7)
         result.per_run().to_parquet(tmp / "runs.parquet", index=False)
         result.monthly_quantiles().to_parquet(tmp / "monthly.parquet", index=False)
-        (tmp / "scenario.yaml").write_text(
-            yaml.safe_dump(result.scenario.model_dump(mode="json"), sort_keys=False),
-            encoding="utf-8",
-        )
+        (tmp / "scenario.yaml").write_text(resolved_yaml(result.scenario), encoding="utf-8")
         write_json(tmp / "manifest.json", manifest(result, command))
         if figures is not None:
             figures(result, tmp)

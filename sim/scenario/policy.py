@@ -297,6 +297,38 @@ def policy_schedule(scenario: Scenario, uncertain: dict[str, Any]) -> list[dict[
     return schedule
 
 
+def policy_in_force(scenario: Scenario) -> list[tuple[str, dict[str, Any]]]:
+    """When the policy in force changes within the horizon, and what changes, as set.
+
+    The same events in the same order as `policy_schedule` (history, the policy under study at
+    `policy.effective`, the timeline); events before the start show at the start month, against
+    the unrestricted state. Uncertain policy fields are not included (they differ by run).
+
+    Returns:
+        [("YYYY-MM", {path under policy.: new value})], in date order, only months with changes.
+    """
+    from sim.calendar import month_label
+    from sim.scenario.world import nvidia_types
+
+    nvidia = nvidia_types(scenario.world)
+    start = month_index(scenario.run.start)
+    end = start + scenario.n_months - 1
+    events = [(month_index(e.date), 0, e.set) for e in scenario.history]
+    events.append((month_index(scenario.policy.effective), 1, scenario.policy_patch()))
+    events += [(month_index(e.date), 2, e.set) for e in scenario.timeline]
+    events.sort(key=lambda x: (x[0], x[1]))
+    state = unrestricted_state(nvidia)
+    changes: dict[int, dict[str, Any]] = {}
+    for when, _, updates in events:
+        if when > end:
+            break
+        for key, value in expand_defaults(updates, nvidia).items():
+            if state.get(key) != value:
+                state[key] = value
+                changes.setdefault(max(when, start), {})[key] = value
+    return [(month_label(m), changes[m]) for m in sorted(changes)]
+
+
 def _as_number(value: Any) -> Any:
     """Policy values as numbers: bools -> 0/1, None -> NaN, months -> month index."""
     if value is None:

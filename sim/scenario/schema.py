@@ -37,13 +37,6 @@ class RunSettings(Strict):
             raise ValueError(f"run.end ({self.end}) is before run.start ({self.start}); swap them")
         if month_index(self.end) - month_index(self.start) > 12 * 40:
             raise ValueError("the horizon is longer than 40 years; shorten run.end")
-        if int(self.start[:4]) == int(self.end[:4]) and not self.end.endswith("-12"):
-            # every outcome is reported at year-ends (December values and calendar-year flows)
-            raise ValueError(
-                f"end: the horizon {self.start} to {self.end} holds no December, and outcomes are "
-                "reported at year-ends\nfix: end in December, e.g. run.end: "
-                f"{self.start[:4]}-12"
-            )
         return self
 
 
