@@ -10,7 +10,10 @@ distribution changes the values but not which random number a run uses.
 
 from __future__ import annotations
 
+import threading
 import zlib
+from collections import OrderedDict
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -19,9 +22,60 @@ from scipy import special
 _ANY_MONTH = -1
 
 
+@lru_cache(maxsize=16384)
 def _key(seed: int, name: str, month: int) -> np.ndarray:
     entropy = [int(seed), zlib.crc32(name.encode()), month + 1]
-    return np.random.SeedSequence(entropy).generate_state(2, np.uint64)
+    key = np.random.SeedSequence(entropy).generate_state(2, np.uint64)
+    key.flags.writeable = False  # shared by every caller of the cache
+    return key
+
+
+class _Streams:
+    """Normals already drawn, by (seed, stream, first run, runs, month): off unless `keep_streams`.
+
+    A stream's numbers depend only on that key, so a process that runs the same seed again (the
+    app: every lever change reruns the scenario, and the baseline shares its shocks) can reuse
+    them instead of building a Philox generator and inverting the normal CDF per lab and month.
+    The arrays are read-only and the same bits as drawn afresh; the least recently used go first.
+    """
+
+    def __init__(self) -> None:
+        self.max_bytes = 0
+        self.bytes = 0
+        self.arrays: OrderedDict[tuple[Any, ...], np.ndarray] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> np.ndarray | None:
+        with self.lock:
+            found = self.arrays.get(key)
+            if found is not None:
+                self.arrays.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], values: np.ndarray) -> None:
+        values.flags.writeable = False
+        with self.lock:
+            if key in self.arrays or values.nbytes > self.max_bytes:
+                return
+            self.arrays[key] = values
+            self.bytes += values.nbytes
+            while self.bytes > self.max_bytes:
+                self.bytes -= self.arrays.popitem(last=False)[1].nbytes
+
+
+_STREAMS = _Streams()
+
+
+def keep_streams(max_bytes: int) -> None:
+    """Keep up to `max_bytes` [bytes] of drawn normals for reuse in this process (0: none).
+
+    For long-lived processes that rerun the same seed (`sim app`); batch commands leave it off,
+    so their memory and timings are those of drawing every stream once. Never changes a number.
+    """
+    with _STREAMS.lock:
+        _STREAMS.max_bytes = max(0, int(max_bytes))
+        while _STREAMS.arrays and _STREAMS.bytes > _STREAMS.max_bytes:
+            _STREAMS.bytes -= _STREAMS.arrays.popitem(last=False)[1].nbytes
 
 
 def uniforms(seed: int, name: str, run_start: int, n_runs: int, month: int = _ANY_MONTH) -> np.ndarray:
@@ -38,8 +92,15 @@ def uniforms(seed: int, name: str, run_start: int, n_runs: int, month: int = _AN
 
 
 def normals(seed: int, name: str, run_start: int, n_runs: int, month: int = _ANY_MONTH) -> np.ndarray:
-    """Standard normals for the runs of one stream [-], shape (n_runs,)."""
-    return special.ndtri(uniforms(seed, name, run_start, n_runs, month))
+    """Standard normals for the runs of one stream [-], shape (n_runs,); read-only when kept."""
+    if not _STREAMS.max_bytes:
+        return special.ndtri(uniforms(seed, name, run_start, n_runs, month))
+    key = (int(seed), name, int(run_start), int(n_runs), int(month))
+    found = _STREAMS.get(key)
+    if found is None:
+        found = special.ndtri(uniforms(seed, name, run_start, n_runs, month))
+        _STREAMS.put(key, found)
+    return found
 
 
 def ppf(dist: Any, u: np.ndarray) -> np.ndarray:
