@@ -38,9 +38,11 @@ def serve(
     """
     import panel as pn
 
-    from sim.app.compute import Engine
+    from sim.app.compute import KEPT_STREAMS, Engine
     from sim.app.page import session
+    from sim.model.sampling import keep_streams
 
+    keep_streams(KEPT_STREAMS)  # every lever change reruns the same seed: reuse its shocks
     engine = Engine(baseline)
 
     def page() -> object:  # a plain function: Panel calls it once per browser session

@@ -7,6 +7,7 @@ in a worker thread (`sim.app.page`), never on the interface thread:
   the stale ensemble stops at its next simulated month (`run_ensemble(interrupt=...)`) instead of
   finishing work nobody will see;
 - the baseline ensemble of a (runs, seed) pair is cached, so a lever change runs the scenario only;
+  `sim app` also keeps the model's drawn shocks (`KEPT_STREAMS`): the scenario reruns the same seed;
 - a bad value or a bad YAML raises the same `sim.errors.SimError` (same one-line message) as the
   command line, because loading goes through the same `load_scenario` with the same overrides.
 """
@@ -26,6 +27,9 @@ from sim.scenario import Scenario, load_scenario, parse_set
 
 #: Baseline ensembles kept, by (file, modification time, runs, seed); a few reruns of each.
 BASELINE_CACHE = 4
+#: Drawn shocks the app keeps for the next request with the same seed [bytes]
+#: (`sim.model.sampling.keep_streams`; about 7 MB per 1,000 runs and seed).
+KEPT_STREAMS = 64 * 2**20
 
 
 class Cancelled(Exception):

@@ -91,7 +91,8 @@ class RaceModel(mesa.Model):
         self.chips = ChipTable.build(self.world.chips, self.n_runs)
         self._policy_by_month = self._policy_schedule()
         #: the scheduled policy of the current month, before reactive rules (set in phase 1)
-        self.policy = PolicyView.read(self.policy_at(self.start), self.chips.nvidia_types, self.n_runs)
+        self._policy_state = self.policy_at(self.start)
+        self.policy = PolicyView.read(self._policy_state, self.chips.nvidia_types, self.n_runs)
         self._set_perf()
         #: frontier capability of each nation and the best open-weight algorithms at the end of
         #: every month so far (row 0: the start) [log10], (months + 1, R); for imitation delays
@@ -241,7 +242,10 @@ class RaceModel(mesa.Model):
     def step(self) -> None:
         """Advance every run by one month (phases 1-8 of the module docstring)."""
         nations, makers, labs = self._nation_set, self._maker_set, self._lab_set
-        self.policy = PolicyView.read(self.policy_at(self.month), self.chips.nvidia_types, self.n_runs)
+        state = self.policy_at(self.month)
+        if not _same_state(state, self._policy_state):  # most months change no lever
+            self.policy = PolicyView.read(state, self.chips.nvidia_types, self.n_runs)
+            self._policy_state = state
         self._set_perf()
         nations.do("apply_policy")  # 1
         makers.do("produce")  # 2
@@ -327,3 +331,23 @@ class RaceModel(mesa.Model):
             out["us_frontier_capability"], out["china_frontier_capability"], slope
         )
         return out
+
+
+def _same_state(state: dict[str, Any], before: dict[str, Any]) -> bool:
+    """Whether two months of `policy_schedule` hold the same values (the same objects or numbers).
+
+    The month's `PolicyView` is then reused: it is immutable (reactive rules make new views).
+    """
+    if state is before:
+        return True
+    if state.keys() != before.keys():
+        return False
+    for key, value in state.items():
+        other = before[key]
+        if value is other:
+            continue
+        if isinstance(value, np.ndarray) or isinstance(other, np.ndarray):
+            return False
+        if not (value == other or (value != value and other != other)):  # NaN equals NaN here
+            return False
+    return True
