@@ -245,3 +245,66 @@ def test_a_bad_scenario_stops_the_command_before_serving(tmp_path, monkeypatch):
 
 def test_source_file_keeps_its_name():
     assert Source.file(Path("scenarios/loosen_h200.yaml")).name == "scenarios/loosen_h200.yaml"
+
+
+# ---------------------------------------------------------------------------- speed, same numbers
+
+
+def test_kept_streams_give_the_same_bits_and_stay_within_their_bound():
+    from sim.model import sampling
+
+    sc = load_scenario(LOOSEN, {"run.runs": RUNS, "run.seed": SEED})
+    fresh = run_ensemble(sc)
+    try:
+        sampling.keep_streams(2**30)
+        first, again = run_ensemble(sc), run_ensemble(sc)  # the second reads every shock kept
+        assert sampling._STREAMS.arrays, "no stream was kept"
+        kept = next(iter(sampling._STREAMS.arrays.values()))
+        assert not kept.flags.writeable  # a caller cannot change what the next run reads
+        sampling.keep_streams(3 * kept.nbytes)
+        assert len(sampling._STREAMS.arrays) <= 3
+        run_ensemble(sc, seed=SEED + 1)  # new streams push out the oldest
+        assert 0 < len(sampling._STREAMS.arrays) <= 3
+    finally:
+        sampling.keep_streams(0)
+    assert not sampling._STREAMS.arrays
+    for result in (first, again):
+        for name, by_year in fresh.year_end.items():  # float64: every bit of every run
+            for year, values in by_year.items():
+                assert np.array_equal(result.year_end[name][year], values), (name, year)
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # Panel 1.x: Widget.name
+def test_levers_reach_the_server_without_panels_delay():
+    pytest.importorskip("panel")
+    from sim.app.controls import lever_cards
+
+    sc = load_scenario(LOOSEN)
+    controls, _cards = lever_cards(levers(sc), ["2025-01", "2025-02"])
+    cap = next(c for c in controls if c.lever.path == CAP)
+    parts = [cap.input, cap.input._slider, cap.input._value_edit, *cap.widgets]
+    assert all(part._debounce == 0 for part in parts)
+
+
+def test_an_unchanged_baseline_is_not_sent_again(engine):
+    pytest.importorskip("bokeh")
+    from bokeh.document import Document
+
+    from sim.app.plots import ChipsPlot, FanPlot
+    from sim.app.views import LAG, SOURCES
+
+    fan, chips = FanPlot(LAG, "lag", zero=True), ChipsPlot(tuple(SOURCES))
+    doc = Document()  # as on the page: a change of a source's data is an event sent to the browser
+    doc.add_root(fan.figure)
+    doc.add_root(chips.figure)
+    sent = []
+    for cap in (300000.0, 600000.0):  # a new scenario, the same baseline
+        views = build_views(engine.compute(Request(Source.file(LOOSEN), {CAP: cap}, (), RUNS, SEED)))
+        doc.hold("combine")
+        fan.update(views)
+        chips.update(views)
+        sent.append({event.model.id for event in doc.callbacks._held_events})
+        doc.unhold()
+    assert sent[0] == {fan.scen.id, fan.base.id, chips.scen.id, chips.base.id}
+    assert sent[1] == {fan.scen.id, chips.scen.id}
+    assert np.array_equal(fan.base.data["p50"], views.fans[LAG]["baseline"]["p50"].to_numpy())

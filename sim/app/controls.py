@@ -22,6 +22,19 @@ from sim.calendar import month_index, month_label
 NULL = "null"
 
 
+def undelayed(widget: Any) -> Any:
+    """`widget` (and the parts of a composite one) sending changes to the server at once.
+
+    Panel waits 50 ms (``_debounce``) before it applies a change from the browser, to merge the
+    changes of a drag. The page has no need: a request superseded by a newer one is cancelled
+    at its next simulated month, and 50 ms is a twentieth of the redraw time it must stay under.
+    """
+    for part in (widget, getattr(widget, "_slider", None), getattr(widget, "_value_edit", None)):
+        if part is not None:
+            part._debounce = 0
+    return widget
+
+
 def css_class(path: str) -> str:
     """The CSS class of a lever's control: ``lever-policy-us-export-h200-cap_units``."""
     return "lever-" + path.replace(".", "-")
@@ -59,6 +72,8 @@ class Control:
                 )
                 self.input.disabled = lever.value is None
                 self.enabled.param.watch(self._toggle, "value")
+        for widget in self.widgets:
+            undelayed(widget)
         tip = pn.widgets.TooltipIcon(value=lever.help, margin=(18, 0, 0, 0))
         parts = [self.enabled] if self.enabled is not None else []
         self.panel = pn.Row(

@@ -96,7 +96,22 @@ class FanPlot:
         """Show the fans of `views`."""
         scen, base = views.fans[self.outcome]["scenario"], views.fans[self.outcome]["baseline"]
         self.scen.data = _columns(scen, ("p5", "p25", "p50", "p75", "p95"))
-        self.base.data = _columns(base, ("p5", "p50", "p95"))
+        _replace(self.base, _columns(base, ("p5", "p50", "p95")))
+
+
+def _replace(source: ColumnDataSource, data: dict[str, Any]) -> None:
+    """Set `source.data` unless it holds these numbers already.
+
+    The baseline's sources keep their numbers while only the scenario's levers move; sending
+    them again would cost a message and a redraw in the browser for nothing.
+    """
+    old = source.data
+    if old.keys() == data.keys() and all(
+        len(old[k]) == len(data[k]) and np.array_equal(np.asarray(old[k]), np.asarray(data[k]))
+        for k in data
+    ):
+        return
+    source.data = data
 
 
 def _columns(frame: pd.DataFrame, stats: tuple[str, ...]) -> dict[str, Any]:
@@ -261,4 +276,4 @@ class ChipsPlot:
             data = {"x": x, "year": list(part["year_end"])}
             for key, name in zip(self.keys, self.names, strict=True):
                 data[key] = part[name].to_numpy() / 1e6
-            source.data = data
+            _replace(source, data)
