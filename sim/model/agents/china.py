@@ -30,6 +30,8 @@ class _Wants:
         sorted_domestic: 1 where Huawei's row sits in merit order.
         after_domestic: 1 for the ranks after Huawei's.
         unsort: row indices that put merit order back in catalogue order.
+        unsort_flat: the same as indices into the flattened (K, R) array (a gather computed
+            once a month, for every lab: `np.take_along_axis` rebuilt its index each call).
     """
 
     strategic: np.ndarray
@@ -41,6 +43,7 @@ class _Wants:
     sorted_domestic: np.ndarray
     after_domestic: np.ndarray
     unsort: np.ndarray
+    unsort_flat: np.ndarray
 
 
 class China(Nation):
@@ -119,7 +122,7 @@ class China(Nation):
         rest = n.sorted_wants - reserved * n.sorted_domestic
         before = n.sorted_before - reserved * n.after_domestic
         bought = np.clip(left - before, 0.0, rest)
-        merit = np.take_along_axis(bought, n.unsort, axis=0)
+        merit = bought.ravel().take(n.unsort_flat)  # = np.take_along_axis(bought, n.unsort, 0)
         money = (n.strategic + n.domestic * reserved + merit) * share
         return money, np.maximum(rules.total(money) - own, 0.0)
 
@@ -142,6 +145,7 @@ class China(Nation):
         sorted_domestic = (order == domestic_row).astype(float)
         domestic_rank = np.argmax(sorted_domestic, axis=0)
         ranks = np.arange(order.shape[0])[:, None]
+        unsort = np.argsort(order, axis=0, kind="stable")
         domestic = np.zeros_like(wants)
         domestic[domestic_row] = 1.0
         return _Wants(
@@ -153,7 +157,8 @@ class China(Nation):
             sorted_before=np.cumsum(sorted_wants, axis=0) - sorted_wants,
             sorted_domestic=sorted_domestic,
             after_domestic=(ranks > domestic_rank).astype(float),
-            unsort=np.argsort(order, axis=0, kind="stable"),
+            unsort=unsort,
+            unsort_flat=unsort * order.shape[1] + np.arange(order.shape[1]),
         )
 
     def grid_multiplier(self) -> np.ndarray:
