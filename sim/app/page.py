@@ -184,6 +184,19 @@ class Playground:
             self._show_error(str(exc))
         if self.doc is not None:
             self.doc.on_session_destroyed(lambda _ctx: self.close())
+            pn.state.onload(self._settle)
+
+    def _settle(self) -> None:
+        """Once the page is shown, send the text panes again, as a lever change would.
+
+        Panel sends an HTML pane's style sheets with its first update after the page is built,
+        and the browser then re-styles the whole page (about 0.4 s of server and browser time on
+        this machine). Doing it now, while the user reads the page, keeps that off the first
+        lever change.
+        """
+        with pn.io.hold(self.doc):
+            for pane in (self.sentence, self.headline, self.status, self.commands):
+                pane.param.trigger("object")
 
     def close(self) -> None:
         """Stop this session's computation and its worker thread."""
