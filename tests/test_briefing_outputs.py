@@ -101,3 +101,88 @@ def test_run_writes_within_and_trajectories(tmp_path):
     assert set(summary["probabilities"]["china_lag_at_most"]) == {"3", "6"}
     assert (out / "trajectories.csv").exists() and (out / "trajectories.png").exists()
     assert (out / "summary.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "extra"),
+    [
+        (
+            ["compare", SCENARIOS / "baseline.yaml", SCENARIOS / "loosen_h200.yaml", "--runs", "6"],
+            ["scenario"],
+        ),
+        (
+            [
+                "sweep",
+                SCENARIOS / "loosen_h200.yaml",
+                "--param",
+                "policy.us.export.h200.cap_units",
+                "--values",
+                "100000,900000",
+                "--runs",
+                "6",
+            ],
+            ["point"],
+        ),
+        (
+            [
+                "discover",
+                SCENARIOS / "baseline.yaml",
+                "--where",
+                "capability_lag_months@2028-12 < 12",
+                "--runs",
+                "60",
+            ],
+            [],
+        ),
+    ],
+)
+def test_every_results_folder_holds_a_tidy_summary_csv(tmp_path, args, extra):
+    out = tmp_path / "res"
+    result = CliRunner().invoke(main, [str(a) for a in args] + ["--no-plots", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "summary.csv")
+    for column in (*extra, "outcome", "year_end", "mean", "p5", "p25", "p50", "p75", "p95"):
+        assert column in table.columns, column
+    assert set(table["year_end"]) >= {"2028-12", "2030-12"}
+    assert (table["p5"] <= table["p95"]).all()
+    if (out / "scenario.yaml").exists():  # compare keeps both scenarios in comparison.json
+        first = (out / "scenario.yaml").read_text().splitlines()[0]
+        assert first.startswith("# The policy in force")
+
+
+def test_a_lever_that_changes_nothing_warns(tmp_path):
+    args = ["run", str(SCENARIOS / "baseline.yaml"), "--runs", "4", "--no-plots"]
+    inert = CliRunner().invoke(
+        main, [*args, "--set", "policy.us.export.h200.cap_units=500000", "--out", str(tmp_path / "a")]
+    )
+    assert inert.exit_code == 0
+    assert "warning: baseline: policy.us.export.h200.cap_units changes nothing" in inert.stderr
+    acting = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(SCENARIOS / "loosen_h200.yaml"),
+            "--runs",
+            "4",
+            "--no-plots",
+            "--set",
+            "policy.us.export.h200.cap_units=500000",
+            "--out",
+            str(tmp_path / "b"),
+        ],
+    )
+    assert acting.exit_code == 0 and "changes nothing" not in acting.stderr
+
+
+def test_the_resolved_scenario_shows_the_policy_in_force_with_its_history(tmp_path):
+    from sim.run.results import resolved_yaml
+
+    text = resolved_yaml(load_scenario(SCENARIOS / "loosen_h200.yaml"))
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    assert "#   2025-09: china.customs.h20 = 0.5" in header  # history, not the policy block
+    assert any(
+        line.startswith("#   2026-01:") and "us.export.h200.allowed = true" in line for line in header
+    )
+    assert load_scenario(SCENARIOS / "loosen_h200.yaml").model_dump(mode="json") == __import__(
+        "yaml"
+    ).safe_load(text)  # the header is comments: the file still reads as the same scenario

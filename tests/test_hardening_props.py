@@ -67,7 +67,11 @@ def check_outcome(result, folder: Path, inputs: dict[str, str], out: str = "res"
     assert result.exit_code in (0, 2), (result.exit_code, result.stderr)
     assert "Traceback" not in result.stderr
     if result.exit_code == 2:
-        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        lines = [
+            line
+            for line in result.stderr.splitlines()
+            if line.strip() and not line.startswith("warning:")
+        ]
         assert len(lines) == 1 and lines[0].startswith("error: "), lines
     made = {p.name for p in folder.iterdir()} - set(inputs)
     assert made <= ({out, "results"} if result.exit_code == 0 else set()), made

@@ -144,3 +144,22 @@ def test_commands_that_run_no_model_import_no_heavy_library(args):
     )
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report == {"exit": 0, "loaded": []}, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["list"]], ids=lambda a: a[0])
+def test_help_and_list_do_not_build_the_scenario_schema(args):
+    """`sim --help` and `sim list` answer without importing the schema (pydantic models: ~0.4 s)."""
+    code = textwrap.dedent(
+        f"""
+        import json, sys
+        from click.testing import CliRunner
+        import sim.cli
+        result = CliRunner().invoke(sim.cli.main, {args!r}, catch_exceptions=False)
+        print(json.dumps({{"exit": result.exit_code, "schema": "sim.scenario.schema" in sys.modules}}))
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, check=True
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"exit": 0, "schema": False}

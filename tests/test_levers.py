@@ -103,8 +103,10 @@ def test_unknown_outcome_is_one_line():
 def test_differences_carry_a_sign_and_the_project_format():
     assert levers.signed(1234.0, "") == "+1,234"
     assert levers.signed(2_510_000.0, "china_compute_h100e") == "+2.51M"
-    assert levers.signed(-250_000.0, "china_compute_h100e") == "-250k"
-    assert levers.signed(-0.54, "capability_lag_months") == "-0.5"
+    # a true minus sign (U+2212), as every table of the project prints it; never "-0.0"
+    assert levers.signed(-250_000.0, "china_compute_h100e") == "−250k"
+    assert levers.signed(-0.54, "capability_lag_months") == "−0.5"
+    assert levers.signed(-0.01, "capability_lag_months") == "0.0"
     assert levers.signed(0.0123, "china_compute_share") == "+0.012"
     assert levers.signed(0.0, "capability_lag_months") == "0.0"
     assert levers.cell(None, "capability_lag_months") == "–"

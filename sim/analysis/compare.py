@@ -135,7 +135,8 @@ def write_comparison(
 
     The folder holds comparison.json (both summaries, the runs and seed they share, the
     `paired_differences` B - A and their `answers` in words per year-end), effects.csv (the
-    paired effects, tidy), manifest.json (B's provenance), paired.parquet (one row per run: A's
+    paired effects, tidy), summary.csv (each scenario's outcomes, tidy, with a scenario column
+    "a" or "b"), manifest.json (B's provenance), paired.parquet (one row per run: A's
     columns prefixed "a:", B's "b:") and the figures. It appears only when complete.
 
     Args:
@@ -149,8 +150,17 @@ def write_comparison(
     Returns:
         `paired_differences(a, b)` with its "answers" ({'YYYY-12': {outcome: sentence}}).
     """
+    import pandas as pd
+
     from sim.analysis.words import answers_by_year
-    from sim.run.results import atomic_folder, manifest, summary_dict, write_json
+    from sim.run.results import (
+        atomic_folder,
+        manifest,
+        summary_dict,
+        summary_frame,
+        write_csv,
+        write_json,
+    )
 
     diff = paired_differences(a, b)
     diff["answers"] = answers_by_year(diff, a.scenario.name, b.scenario.name)
@@ -166,6 +176,13 @@ def write_comparison(
     def fill(tmp: Path) -> None:
         write_json(tmp / "comparison.json", body)
         (tmp / "effects.csv").write_text(effects_csv(diff), encoding="utf-8")
+        both = pd.concat(
+            [
+                summary_frame(r.summary_outcomes()).assign(scenario=label)
+                for label, r in (("a", a), ("b", b))
+            ]
+        )
+        write_csv(tmp / "summary.csv", both[["scenario", *both.columns[:-1]]])
         write_json(tmp / "manifest.json", manifest(b, command))
         paired = a.per_run().add_prefix("a:").join(b.per_run().add_prefix("b:"))
         paired.to_parquet(tmp / "paired.parquet", index=False)

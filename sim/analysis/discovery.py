@@ -319,9 +319,14 @@ def write_discovery(
     Returns:
         The folder written.
     """
-    import yaml
-
-    from sim.run.results import atomic_folder, manifest, write_json
+    from sim.run.results import (
+        atomic_folder,
+        manifest,
+        resolved_yaml,
+        summary_frame,
+        write_csv,
+        write_json,
+    )
 
     def fill(tmp: Path) -> None:
         write_json(tmp / "discovery.json", found.summary_dict())
@@ -331,10 +336,8 @@ def write_discovery(
             tmp / "trajectory.parquet", index=False
         )
         found.runs_table().to_parquet(tmp / "runs.parquet", index=False)
-        (tmp / "scenario.yaml").write_text(
-            yaml.safe_dump(found.result.scenario.model_dump(mode="json"), sort_keys=False),
-            encoding="utf-8",
-        )
+        write_csv(tmp / "summary.csv", summary_frame(found.result.summary_outcomes()))
+        (tmp / "scenario.yaml").write_text(resolved_yaml(found.result.scenario), encoding="utf-8")
         write_json(tmp / "manifest.json", manifest(found.result, command))
         if figures is not None:
             figures(found, tmp)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import ScenarioError, SimError
-from sim.fmt import fmt
+from sim.fmt import signed as fmt_signed
 
 #: The outcomes of the table, in order: the headline lag, the compute ratio, China's compute.
 OUTCOMES: tuple[str, ...] = ("capability_lag_months", "us_china_compute_ratio", "china_compute_h100e")
@@ -140,9 +140,8 @@ def lever_effects(
 
 
 def signed(value: float, outcome: str) -> str:
-    """A difference formatted by `sim.fmt.fmt`, with "+" before a positive one."""
-    text = fmt(value, outcome)
-    return f"+{text}" if value > 0 else text
+    """A difference as `sim.fmt.signed` writes it: "+0.9", "−0.9", and never "-0.0"."""
+    return fmt_signed(value, outcome)
 
 
 def cell(stats: dict[str, float] | None, outcome: str) -> str:

@@ -354,9 +354,7 @@ def write_sensitivity(
     Returns:
         The folder written.
     """
-    import yaml
-
-    from sim.run.results import atomic_folder, versions, write_json
+    from sim.run.results import atomic_folder, resolved_yaml, versions, write_csv, write_json
 
     body = sensitivity_dict(result, evaluator)
     sc = evaluator.scenario
@@ -368,6 +366,7 @@ def write_sensitivity(
             2, "label", [CHANCE if f == CHANCE else parameter_label(f) for f in table["factor"]]
         )
         table.to_parquet(tmp / "sensitivity.parquet", index=False)
+        write_csv(tmp / "sensitivity.csv", table)
         d = len(evaluator.names)
         n = result.design.shape[0] // (d + 2)
         pos = np.tile(np.arange(d + 2), n)
@@ -380,9 +379,7 @@ def write_sensitivity(
             design[path] = ppf(sc.uncertainties[path], result.design[:, j])
         design[evaluator.ref.key] = result.output
         pd.DataFrame(design).to_parquet(tmp / "design.parquet", index=False)
-        (tmp / "scenario.yaml").write_text(
-            yaml.safe_dump(sc.model_dump(mode="json"), sort_keys=False), encoding="utf-8"
-        )
+        (tmp / "scenario.yaml").write_text(resolved_yaml(sc), encoding="utf-8")
         write_json(
             tmp / "manifest.json",
             {

@@ -214,7 +214,8 @@ def write_sweep(
 ) -> Path:
     """Write a complete sweep folder atomically.
 
-    Files: sweep.json (per-point statistics), sweep.parquet (the same as a tidy table),
+    Files: sweep.json (per-point statistics), sweep.parquet and summary.csv (the same as a tidy
+    table),
     parity.parquet (P(parity by year-end) per point), runs.parquet (every run of every point),
     scenario.yaml (the scenario at the first point), manifest.json, and the figures (sweep.png for
     one lever, heatmap.png for two).
@@ -230,18 +231,15 @@ def write_sweep(
     Returns:
         The folder written.
     """
-    import yaml
-
-    from sim.run.results import atomic_folder, manifest, write_json
+    from sim.run.results import atomic_folder, manifest, resolved_yaml, write_csv, write_json
 
     def fill(tmp: Path) -> None:
         write_json(tmp / "sweep.json", result.summary_dict())
         result.stats_table().to_parquet(tmp / "sweep.parquet", index=False)
+        write_csv(tmp / "summary.csv", result.stats_table())
         result.parity_table().to_parquet(tmp / "parity.parquet", index=False)
         result.per_run().to_parquet(tmp / "runs.parquet", index=False)
-        (tmp / "scenario.yaml").write_text(
-            yaml.safe_dump(result.scenario.model_dump(mode="json"), sort_keys=False), encoding="utf-8"
-        )
+        (tmp / "scenario.yaml").write_text(resolved_yaml(result.scenario), encoding="utf-8")
         info = manifest(result.results[0], command)
         info["wall_time_s"] = round(result.wall_time_s, 3)
         info["runs"] = sum(r.runs for r in result.results)

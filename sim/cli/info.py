@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from sim.errors import ScenarioError
-from sim.scenario.shipped import SHIPPED, shipped_scenarios
+from sim.shipped import SHIPPED, shipped_scenarios
 
 #: the scenario `sim explain` shows values in unless --scenario names another
 BASELINE = SHIPPED / "baseline.yaml"

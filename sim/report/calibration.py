@@ -132,7 +132,7 @@ def calibration_section(
                 esc(t.get("kind", "")),
                 f"{num(t['value'])} {esc(unit)}",
                 num(t["tolerance"]),
-                f"{num(t['model_p50'])} <span class=ci>[{num(t['model_p5'])}, "
+                f"{num(t['model_p50'])}<br><span class=ci>[{num(t['model_p5'])}, "
                 f"{num(t['model_p95'])}]</span>",
                 f"{float(t.get('error', float('nan'))):+.2f}",
                 verdict,

@@ -15,11 +15,16 @@ from sim.analysis.words import answers, pick_year_end
 from sim.outcomes import OUTCOMES
 from sim.report.entries import Entry, reference_of
 from sim.report.html import esc, figure_html, number, signed, table_html
+from sim.report.sections import end_probabilities
 from sim.viz import run as figs
 from sim.viz import tables
 
 #: outcomes whose paired effects the comparison section shows.
 COMPARED = ("capability_lag_months", "china_compute_share")
+
+
+def _pct(p: float | None) -> str:
+    return "–" if p is None else f"{p:.1%}"
 
 
 def comparison_section(entries: Sequence[Entry]) -> tuple[str, list[tuple[str, str]]]:
@@ -106,22 +111,14 @@ def comparison_section(entries: Sequence[Entry]) -> tuple[str, list[tuple[str, s
                 + "</details>"
             )
         rows = []
-        ref_p = ref.results.summary["probabilities"]["china_parity_by"]
-        for e in paired:
-            p = e.results.summary["probabilities"]["china_parity_by"]
-            last = max(set(p) & set(ref_p))
-            rows.append(
-                [
-                    esc(e.label),
-                    esc(last),
-                    f"{ref_p[last]:.1%}",
-                    f"{p[last]:.1%}",
-                    f"{p[last] - ref_p[last]:+.1%}",
-                ]
-            )
+        for heading, _meaning, value in end_probabilities([ref, *paired]):
+            for e in paired:
+                p, p_ref = value(e), value(ref)
+                change = "–" if p is None or p_ref is None else f"{p - p_ref:+.1%}"
+                rows.append([esc(heading), esc(e.label), _pct(p_ref), _pct(p), change.replace("-", "−")])
         out.append(
-            "<p>Probability that China reaches parity by the end of the horizon:</p>"
-            + table_html(["scenario", "by", esc(ref.label), "scenario", "change"], rows)
+            "<p>Probabilities at the end of the horizon, against the reference:</p>"
+            + table_html(["probability", "scenario", esc(ref.label), "scenario", "change"], rows)
         )
     if unpaired:
         out.append(

@@ -26,9 +26,12 @@ body { font-family: Georgia, 'Times New Roman', serif; max-width: 1100px; margin
        padding: 0 1em; color: #111; line-height: 1.45; }
 h1, h2, h3 { font-family: Helvetica, Arial, sans-serif; }
 h2 { border-bottom: 1px solid #999; padding-bottom: .2em; margin-top: 2em; }
-table { border-collapse: collapse; margin: .8em 0; font-size: 90%; }
+table { border-collapse: collapse; margin: .8em 0; font-size: 90%; display: block; max-width: 100%;
+        overflow-x: auto; }
 th, td { border: 1px solid #bbb; padding: .25em .5em; text-align: right; vertical-align: top; }
 th.l, td.l { text-align: left; }
+td.l { min-width: 6em; }
+td.l:nth-child(2) { min-width: 14em; }
 thead th { background: #eee; }
 .ci { color: #555; font-size: 90%; white-space: nowrap; }
 figure { margin: 1.2em 0; page-break-inside: avoid; }
@@ -63,12 +66,16 @@ def signed(value: float, outcome: str) -> str:
 
 
 def num(value: Any) -> str:
-    """A calibration target's value or tolerance: thousands separated, else 3 significant digits.
+    """A calibration target's value or tolerance: 3 significant digits, thousands separated.
+
+    From 10 million up the exponent form (4.34e+27) keeps FLOP-sized targets narrow.
 
     Targets mix magnitudes and units (rates of 0.0376, fleets of 100,000 chips) and are not
     outcomes, so they keep their significant digits rather than the table format of `number`.
     """
     v = float(value)
+    if abs(v) >= 1e7:  # FLOP-sized targets: 4.34e+27, not 28 digits
+        return f"{v:.3g}"
     return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
 
 

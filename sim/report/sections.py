@@ -41,27 +41,70 @@ def scenarios_section(entries: Sequence[Entry]) -> str:
     )
 
 
+#: (heading, what it means, its value for a results folder) of a probability column
+Probability = tuple[str, str, Callable[[Entry], float | None]]
+
+
+def end_probabilities(entries: Sequence[Entry]) -> list[Probability]:
+    """The probabilities the report shows at the end of the horizon, as (heading, meaning, value).
+
+    P(lag ≤ N months in the last December) for each N of the results, and P(parity by the end)
+    only when some run of some folder reaches parity (else it is 0 everywhere and says nothing).
+    """
+
+    def last(table: dict[str, float]) -> float | None:
+        return table[max(table)] if table else None
+
+    columns: list[Probability] = []
+    within = sorted(
+        {n for e in entries for n in e.results.summary["probabilities"].get("china_lag_at_most", {})},
+        key=float,
+    )
+    for n in within:
+        columns.append(
+            (
+                f"P(lag ≤ {n} months, end)",
+                f"the probability that China's lag is at most {n} months in the last December",
+                lambda e, n=n: last(e.results.summary["probabilities"]["china_lag_at_most"].get(n, {})),
+            )
+        )
+    if not columns or any(
+        (last(e.results.summary["probabilities"]["china_parity_by"]) or 0) > 0 for e in entries
+    ):
+        columns.append(
+            (
+                "P(parity by end)",
+                "the probability that China reaches parity at some month up to the end",
+                lambda e: last(e.results.summary["probabilities"]["china_parity_by"]),
+            )
+        )
+    return columns
+
+
+def _percent(p: float | None) -> str:
+    return "–" if p is None else f"{p:.1%}"
+
+
 def headline_section(entries: Sequence[Entry]) -> str:
-    """Tabulate the lag and P(parity) across scenarios, then each scenario's headline table."""
+    """Tabulate the lag and its probabilities across scenarios, then each scenario's table."""
     years = sorted({y for e in entries for y in e.results.summary["outcomes"]["capability_lag_months"]})
     lag = "capability_lag_months"
+    probabilities = end_probabilities(entries)
     rows = []
     for e in entries:
         by_year = e.results.summary["outcomes"][lag]
-        parity = e.results.summary["probabilities"]["china_parity_by"]
-        last = max(parity) if parity else None
         rows.append(
             [esc(e.label)]
             + [interval(by_year[y], lag) if y in by_year else "–" for y in years]
-            + [f"{parity[last]:.1%}" if last else "–"]
+            + [_percent(value(e)) for _, _, value in probabilities]
         )
+    said = "; ".join(f"<i>{esc(h)}</i> is {esc(m)}" for h, m, _ in probabilities)
     out = [
         "<h2 id=headline>Headline</h2>",
         "<p>Capability lag of China behind the US [months] at each December: median over "
         "runs and, in brackets, the 90% interval (5th to 95th percentile). Zero or less "
-        "means China is at parity or ahead. The last column is the probability that China "
-        "reaches parity at some month up to the end of the horizon.</p>",
-        table_html(["scenario"] + [y[:4] for y in years] + ["P(parity by end)"], rows),
+        f"means China is at parity or ahead. {said}.</p>",
+        table_html(["scenario"] + [y[:4] for y in years] + [esc(h) for h, _, _ in probabilities], rows),
     ]
     for e in entries:
         s = e.results.summary

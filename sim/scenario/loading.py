@@ -25,10 +25,10 @@ from sim.scenario.overrides import apply_overrides
 from sim.scenario.paths import unwrap
 from sim.scenario.policy import drop_shadowed
 from sim.scenario.schema import Scenario
-from sim.scenario.shipped import find_shipped
 from sim.scenario.uncertainty import DISTRIBUTION_KINDS
 from sim.scenario.world import REPLACEABLE, default_world
 from sim.scenario.yamlfile import read_yaml
+from sim.shipped import find_shipped
 
 __all__ = [
     "load_scenario",

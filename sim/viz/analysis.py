@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from sim.analysis.sensitivity import ModelEvaluator, SobolResult
     from sim.analysis.sweep import SweepResult
 
-#: Resolution of the analysis PNGs [dots per inch].
-ANALYSIS_DPI = 120
+#: Resolution of the analysis PNGs [dots per inch]: 150, as every figure (sim.viz.style).
+ANALYSIS_DPI = 150
 
 
 def draw_sweep_figures(result: SweepResult, folder: Path, year_end: str | None = None) -> list[Path]:

@@ -166,7 +166,7 @@ class DaskBackend(Backend):
         if trimming:
             log.warning(
                 "Dask workers %s run with %s=%s (the nanny's default), which makes this model "
-                "about 2.5x slower; see the README, 'Scale: backends and clusters', for the "
+                "about 2.5x slower; see docs/scale.md, 'Clusters', for the "
                 "worker settings",
                 ", ".join(sorted(trimming)),
                 _TRIM,

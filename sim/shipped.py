@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 #: the folder of shipped scenarios (the repository's scenarios/, beside the package)
-SHIPPED = Path(__file__).resolve().parents[2] / "scenarios"
+SHIPPED = Path(__file__).resolve().parents[1] / "scenarios"
 
 
 def shipped_scenarios() -> list[Path]:
