@@ -24,6 +24,7 @@ from pydantic.fields import FieldInfo
 
 from sim.calendar import month_index, month_label
 from sim.scenario.policy import CHIP_MAPPINGS, PolicyBlock, policy_schedule
+from sim.scenario.reference import field_about, field_meta
 from sim.scenario.schema import Scenario
 from sim.scenario.types import CEILINGS, YearMonthField
 from sim.scenario.world import nvidia_types
@@ -85,19 +86,6 @@ class Lever:
         if self.kind == "number":
             return math.isclose(float(value), float(self.value), rel_tol=1e-12, abs_tol=1e-12)
         return value == self.value
-
-
-def _meta(field: FieldInfo, key: str) -> str:
-    extra = field.json_schema_extra
-    return str(extra.get(key, "")) if isinstance(extra, dict) else ""
-
-
-def _about(field: FieldInfo) -> str:
-    """The description without the unit and source that `quantity` appended."""
-    text = (field.description or "").removesuffix(".")
-    source, unit = _meta(field, "source"), _meta(field, "unit")
-    text = text.removesuffix(f" ({source})") if source else text
-    return text.removesuffix(f" [{unit}]") if unit else text
 
 
 def _inner(tp: Any) -> tuple[Any, list[Any], bool]:
@@ -193,7 +181,7 @@ def levers(scenario: Scenario, schema: type[BaseModel] = PolicyBlock) -> list[Le
             value = _as_value(kind, state[rel])
         else:  # a field the model does not read yet: its schema default
             value = field.get_default(call_default_factory=True)
-        unit = _meta(field, "unit")
+        unit = field_meta(field, "unit")
         low, high, step = _bounds(metadata, unit, value) if kind == "number" else (0.0, 0.0, 0.0)
         out.append(
             Lever(
@@ -202,8 +190,8 @@ def levers(scenario: Scenario, schema: type[BaseModel] = PolicyBlock) -> list[Le
                 label,
                 kind,
                 unit,
-                _about(field),
-                _meta(field, "source"),
+                field_about(field),
+                field_meta(field, "source"),
                 optional,
                 low,
                 high,

@@ -36,15 +36,16 @@ a scenario merges into them, or replaces one whole with `world: {replace: [labs]
 """
 
 
-def _meta(field: FieldInfo, key: str) -> str:
+def field_meta(field: FieldInfo, key: str) -> str:
+    """A field's metadata entry (unit, source) set by `quantity`; '' if it has none."""
     extra = field.json_schema_extra
     return str(extra.get(key, "")) if isinstance(extra, dict) else ""
 
 
-def _about(field: FieldInfo) -> str:
+def field_about(field: FieldInfo) -> str:
     """The description without the unit and source that `quantity` appended."""
     text = (field.description or "").removesuffix(".")
-    source, unit = _meta(field, "source"), _meta(field, "unit")
+    source, unit = field_meta(field, "source"), field_meta(field, "unit")
     text = text.removesuffix(f" ({source})") if source else text
     return text.removesuffix(f" [{unit}]") if unit else text
 
@@ -74,11 +75,17 @@ def _rows(model: BaseModel, prefix: str, sources: dict[str, str]) -> list[str]:
                 rows += _rows(entry, f"{path}.{key}", sources)
         elif isinstance(value, dict) and value and prefix.startswith("policy"):
             for key, entry in value.items():
-                cells = (f"`{path}.{key}`", _fmt(entry), _meta(field, "unit"), "-", _about(field))
+                cells = (
+                    f"`{path}.{key}`",
+                    _fmt(entry),
+                    field_meta(field, "unit"),
+                    "-",
+                    field_about(field),
+                )
                 rows.append("| " + " | ".join(cells) + " |")
         else:
-            source = sources.get(path) or _meta(field, "source") or "-"
-            cells = (f"`{path}`", _fmt(value), _meta(field, "unit"), source, _about(field))
+            source = sources.get(path) or field_meta(field, "source") or "-"
+            cells = (f"`{path}`", _fmt(value), field_meta(field, "unit"), source, field_about(field))
             rows.append("| " + " | ".join(cells) + " |")
     return rows
 
@@ -92,7 +99,9 @@ def _table(title: str, table: str, rows: dict[str, BaseModel], sources: dict[str
     for key, row in rows.items():
         out.append(f"| `{key}` | " + " | ".join(_fmt(getattr(row, f)) for f in names) + " |")
     out += ["", "| field | unit | description |", "|---|---|---|"]
-    out += [f"| `{n}` | {_meta(f, 'unit')} | {_about(f)} |" for n, f in model.model_fields.items()]
+    out += [
+        f"| `{n}` | {field_meta(f, 'unit')} | {field_about(f)} |" for n, f in model.model_fields.items()
+    ]
     out += ["", "Sources (fields that share a source are grouped):", ""]
     for key in rows:
         groups: dict[str, list[str]] = {}
@@ -218,8 +227,10 @@ def _index(model: BaseModel, prefix: str, sources: dict[str, str], out: dict[str
             for key, entry in value.items():
                 _index(entry, f"{path}.{key}", sources, out)
         else:
-            source = sources.get(path) or _meta(field, "source")
-            row = Parameter(path, value, _meta(field, "unit"), source, _about(field), valid_range(field))
+            source = sources.get(path) or field_meta(field, "source")
+            row = Parameter(
+                path, value, field_meta(field, "unit"), source, field_about(field), valid_range(field)
+            )
             out[path] = row
             if isinstance(value, dict):
                 for key, item in value.items():
