@@ -36,6 +36,12 @@ PASTED = "(pasted or uploaded YAML)"
 EXPORTED = "app-scenario.yaml"
 
 
+def _signed(value: float) -> str:
+    """A difference with two decimals and a true minus sign; never "-0.00" or "+0.00"."""
+    text = f"{value:+.2f}"
+    return "0.00" if text in ("+0.00", "-0.00") else text.replace("-", "\u2212")
+
+
 class Playground:
     """One browser session's page.
 
@@ -342,8 +348,8 @@ class Playground:
             f'<div>Median lag at {v.year}: <b id="median-lag" data-value="{v.median_lag!r}">'
             f'{v.median_lag:.2f}</b> months (baseline <span id="baseline-lag" '
             f'data-value="{v.baseline_median_lag!r}">{v.baseline_median_lag:.2f}</span>); paired '
-            f'effect: median <b id="effect-p50" data-value="{s["p50"]!r}">{s["p50"]:+.2f}</b> months, '
-            f"90% of runs between {s['p5']:+.2f} and {s['p95']:+.2f}.</div>"
+            f'effect: median <b id="effect-p50" data-value="{s["p50"]!r}">{_signed(s["p50"])}</b> '
+            f"months, 90% of runs between {_signed(s['p5'])} and {_signed(s['p95'])}.</div>"
         )
 
     def _commands(self, request: Request, v: Views) -> str:
