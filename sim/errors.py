@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+
+
+def did_you_mean(word: str, choices: Iterable[str], n: int = 1) -> str | None:
+    """'did you mean X?' (or 'X or Y') for a misspelt name, from `choices`; None if none is close.
+
+    The one suggestion every "unknown name" message uses (scenario keys, --set paths, sim explain).
+    """
+    import difflib
+
+    close = difflib.get_close_matches(str(word), list(choices), n=n, cutoff=0.6)
+    return f"did you mean {' or '.join(close)}?" if close else None
 
 
 class SimError(Exception):

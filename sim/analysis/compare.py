@@ -18,8 +18,6 @@ from sim.outcomes import LAG_WITHIN, QUANTILES
 if TYPE_CHECKING:  # `effect_stats` and `effects` serve the app without loading the model
     from sim.run.ensemble import EnsembleResult
 
-#: thresholds N [months] of P(lag <= N months at a year-end) in the comparison.
-WITHIN = LAG_WITHIN
 #: a per-run difference this small relative to the run's values is floating-point residue (the
 #: same sums taken in another order), not an effect [fraction of max(|a|, |b|)].
 RESIDUE = 1e-9
@@ -91,19 +89,12 @@ def paired_differences(a: EnsembleResult, b: EnsembleResult) -> dict[str, Any]:
     """B - A per outcome and year-end (`effect_stats`), and the change of P(parity), P(lag <= N)."""
     if a.runs != b.runs or a.seed != b.seed:
         raise ValueError("paired comparison needs the same runs and seed for both scenarios")
-    parity = {
-        label: _change(float(np.mean(a.parity[label])), float(np.mean(b.parity[label])))
-        for label in a.parity
-        if label in b.parity
-    }
-    lag_a, lag_b = a.year_end["capability_lag_months"], b.year_end["capability_lag_months"]
+    pa, pb = a.parity_probabilities(), b.parity_probabilities()
+    parity = {label: _change(pa[label], pb[label]) for label in pa if label in pb}
+    wa, wb = a.lag_at_most_probabilities(LAG_WITHIN), b.lag_at_most_probabilities(LAG_WITHIN)
     within = {
-        f"{n:g}": {
-            label: _change(float(np.mean(lag_a[label] <= n)), float(np.mean(lag_b[label] <= n)))
-            for label in lag_a
-            if label in lag_b
-        }
-        for n in WITHIN
+        n: {label: _change(by[label], wb[n][label]) for label in by if label in wb[n]}
+        for n, by in wa.items()
     }
     return {
         "outcomes": effects(a.year_end, b.year_end),

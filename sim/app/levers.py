@@ -18,11 +18,11 @@ import math
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-import annotated_types as at
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from sim.calendar import month_index, month_label
+from sim.scenario.paths import field_bounds
 from sim.scenario.policy import CHIP_MAPPINGS, PolicyBlock, policy_schedule
 from sim.scenario.reference import field_about, field_meta
 from sim.scenario.schema import Scenario
@@ -117,14 +117,10 @@ def _kind(tp: Any, metadata: list[Any]) -> Kind | None:
 
 def _bounds(metadata: list[Any], unit: str, value: Any) -> tuple[float, float, float]:
     """Slider range and step [unit]: the schema's bounds, else `OPEN_RANGES` by unit."""
-    low = high = None
-    strict = False  # a bound the value may not take (gt): the slider starts one step above it
-    for m in metadata:
-        if isinstance(m, at.Ge | at.Gt):
-            low = float(m.ge if isinstance(m, at.Ge) else m.gt)
-            strict = isinstance(m, at.Gt)
-        if isinstance(m, at.Le | at.Lt):
-            high = float(m.le if isinstance(m, at.Le) else m.lt)
+    bounds = field_bounds(*metadata)
+    low = bounds.low if math.isfinite(bounds.low) else None
+    high = bounds.high if math.isfinite(bounds.high) else None
+    strict = bounds.low_strict  # a bound the value may not take: the slider starts a step above
     if high is not None and high == CEILINGS.get(unit):
         high = None  # the unit's generic ceiling guards the arithmetic; it is no slider's end
     if high is None and unit in OPEN_RANGES:

@@ -8,14 +8,13 @@ baseline unless ``--scenario`` names another file.
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
 from typing import Any
 
 import click
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, did_you_mean
 from sim.shipped import SHIPPED, shipped_scenarios
 
 #: the scenario `sim explain` shows values in unless --scenario names another
@@ -87,8 +86,7 @@ def explain(field: str, scenario_path: str | None) -> None:
     if name is None:
         below = [p for p in known if p.startswith(field.rstrip(".") + ".")]
         if not below:
-            close = difflib.get_close_matches(field, list(known), n=3, cutoff=0.6)
-            fix = f"did you mean {' or '.join(close)}?" if close else "see docs/parameters.md"
+            fix = did_you_mean(field, known, n=3) or "see docs/parameters.md"
             raise ScenarioError(None, field, "no such field", fix)
         for p in below:
             row = known[p]

@@ -33,15 +33,14 @@ from sim.limits import MAX_TRAJECTORIES
 
 def _parse_within(ctx: click.Context, param: click.Parameter, value: str) -> tuple[float, ...]:
     """'3,6' -> (3.0, 6.0): positive months, comma-separated; anything else is a usage error."""
+    from sim.run.results import check_within
+
     try:
-        values = tuple(float(v) for v in value.split(","))
+        return check_within(value.split(","))
     except ValueError:
-        values = ()
-    if not values or any(not 0 < v < float("inf") for v in values):
         raise click.BadParameter(
             f"{value!r}: give positive numbers of months separated by commas, e.g. 3,6", ctx, param
-        )
-    return values
+        ) from None
 
 
 @click.command()

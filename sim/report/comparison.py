@@ -15,16 +15,12 @@ from sim.analysis.words import answers, pick_year_end
 from sim.outcomes import OUTCOMES
 from sim.report.entries import Entry, reference_of
 from sim.report.html import esc, figure_html, number, signed, table_html
-from sim.report.sections import end_probabilities
+from sim.report.sections import end_probabilities, percent
 from sim.viz import run as figs
 from sim.viz import tables
 
 #: outcomes whose paired effects the comparison section shows.
 COMPARED = ("capability_lag_months", "china_compute_share")
-
-
-def _pct(p: float | None) -> str:
-    return "–" if p is None else f"{p:.1%}"
 
 
 def comparison_section(entries: Sequence[Entry]) -> tuple[str, list[tuple[str, str]]]:
@@ -115,7 +111,9 @@ def comparison_section(entries: Sequence[Entry]) -> tuple[str, list[tuple[str, s
             for e in paired:
                 p, p_ref = value(e), value(ref)
                 change = "–" if p is None or p_ref is None else f"{p - p_ref:+.1%}"
-                rows.append([esc(heading), esc(e.label), _pct(p_ref), _pct(p), change.replace("-", "−")])
+                rows.append(
+                    [esc(heading), esc(e.label), percent(p_ref), percent(p), change.replace("-", "−")]
+                )
         out.append(
             "<p>Probabilities at the end of the horizon, against the reference:</p>"
             + table_html(["probability", "scenario", esc(ref.label), "scenario", "change"], rows)

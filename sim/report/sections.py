@@ -81,7 +81,8 @@ def end_probabilities(entries: Sequence[Entry]) -> list[Probability]:
     return columns
 
 
-def _percent(p: float | None) -> str:
+def percent(p: float | None) -> str:
+    """A probability as "12.3%", or "–" when there is none."""
     return "–" if p is None else f"{p:.1%}"
 
 
@@ -96,7 +97,7 @@ def headline_section(entries: Sequence[Entry]) -> str:
         rows.append(
             [esc(e.label)]
             + [interval(by_year[y], lag) if y in by_year else "–" for y in years]
-            + [_percent(value(e)) for _, _, value in probabilities]
+            + [percent(value(e)) for _, _, value in probabilities]
         )
     said = "; ".join(f"<i>{esc(h)}</i> is {esc(m)}" for h, m, _ in probabilities)
     out = [

@@ -171,7 +171,7 @@ class EnsembleResult:
         return {label: float(np.mean(flags)) for label, flags in self.parity.items()}
 
     def lag_at_most_probabilities(
-        self, within: tuple[float, ...] | list[float] = (3.0,)
+        self, within: tuple[float, ...] | list[float] = metrics.LAG_WITHIN
     ) -> dict[str, dict[str, float]]:
         """P(China's lag is at most N months in each December), {'N': {'YYYY-12': p}}."""
         return metrics.lag_at_most(self.year_end[LAG], within)

@@ -84,10 +84,6 @@ def versions() -> dict[str, str]:
     return out
 
 
-#: the default thresholds of ``probabilities.china_lag_at_most`` [months].
-WITHIN = LAG_WITHIN
-
-
 def check_within(within: Any) -> tuple[float, ...]:
     """The thresholds N [months] of ``china_lag_at_most`` as floats; each must be > 0.
 
@@ -100,7 +96,7 @@ def check_within(within: Any) -> tuple[float, ...]:
     return tuple(dict.fromkeys(values))
 
 
-def summary_dict(result: Any, within: Any = WITHIN) -> dict[str, Any]:
+def summary_dict(result: Any, within: Any = LAG_WITHIN) -> dict[str, Any]:
     """The summary.json content of an ensemble result (no timings: same seed, same bytes).
 
     Args:
@@ -222,7 +218,7 @@ def write_run_results(
     figures: Callable[[Any, Path], object] | None = None,
     command: str = "sim run",
     *,
-    within: Any = WITHIN,
+    within: Any = LAG_WITHIN,
     trajectories: int = 0,
 ) -> Path:
     """Write a complete results folder for one ensemble.

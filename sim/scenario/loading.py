@@ -8,7 +8,6 @@ the file, the field and the fix.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import re
@@ -19,7 +18,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from sim.dotted import deep_merge
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, did_you_mean
 from sim.limits import MAX_EXTENDS
 from sim.scenario.overrides import apply_overrides
 from sim.scenario.paths import unwrap
@@ -169,7 +168,7 @@ def validate_dict(data: dict[str, Any], source: Path | None) -> Scenario:
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
         fix = fix or _fix_for(err)
         if err["type"] == "extra_forbidden":
-            msg, fix = "unknown field", did_you_mean(err["loc"]) or fix
+            msg, fix = "unknown field", suggest_field(err["loc"]) or fix
         if isinstance(err.get("input"), str) and _COMMA_NUMBER.match(err["input"].strip()):
             plain = err["input"].strip().replace(",", "")
             msg, fix = f"{err['input']!r} has commas", f"write the number without them: {plain}"
@@ -179,7 +178,7 @@ def validate_dict(data: dict[str, Any], source: Path | None) -> Scenario:
 _COMMA_NUMBER = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$")
 
 
-def did_you_mean(loc: tuple[Any, ...]) -> str | None:
+def suggest_field(loc: tuple[Any, ...]) -> str | None:
     """'did you mean X?' for an unknown key at `loc`, from the fields of the model it sits in."""
     *above, key = [p for p in loc if not (isinstance(p, str) and p in DISTRIBUTION_KINDS)]
     model: Any = Scenario
@@ -195,8 +194,7 @@ def did_you_mean(loc: tuple[Any, ...]) -> str | None:
             return None
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
         return None
-    close = difflib.get_close_matches(str(key), list(model.model_fields), n=1, cutoff=0.6)
-    return f"did you mean {close[0]}?" if close else None
+    return did_you_mean(str(key), model.model_fields)
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:

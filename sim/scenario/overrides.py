@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from sim.dotted import apply_paths
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, did_you_mean
 from sim.scenario.policy import drop_shadowed
 
 
@@ -35,11 +34,6 @@ def parse_set(assignments: list[str] | tuple[str, ...]) -> dict[str, Any]:
     return updates
 
 
-def _closest(word: str, choices: tuple[str, ...]) -> str | None:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"did you mean {close[0]}?" if close else None
-
-
 def apply_overrides(
     raw: dict[str, Any], overrides: dict[str, Any], path: Path | None, top_level: tuple[str, ...]
 ) -> dict[str, Any]:
@@ -61,7 +55,7 @@ def apply_overrides(
                 f"--set {key}",
                 None,
                 f"no top-level field {top!r}",
-                _closest(top, top_level) or f"start the path with one of {', '.join(top_level)}",
+                did_you_mean(top, top_level) or f"start the path with one of {', '.join(top_level)}",
             )
     policy = {k.removeprefix("policy."): v for k, v in overrides.items() if k.startswith("policy.")}
     if policy and isinstance(raw.get("policy"), dict):

@@ -257,6 +257,19 @@ def unrestricted_state(nvidia: tuple[str, ...]) -> dict[str, Any]:
     return flatten(tree)
 
 
+def _events(scenario: Scenario, nvidia: tuple[str, ...]) -> list[tuple[int, dict[str, Any]]]:
+    """Every dated policy change as (month index, flat updates with `default` expanded).
+
+    In the order they apply: by month; within a month history, then the policy under study (at
+    `policy.effective`), then the timeline.
+    """
+    events = [(month_index(e.date), 0, e.set) for e in scenario.history]
+    events.append((month_index(scenario.policy.effective), 1, scenario.policy_patch()))
+    events += [(month_index(e.date), 2, e.set) for e in scenario.timeline]
+    events.sort(key=lambda x: (x[0], x[1]))
+    return [(when, expand_defaults(updates, nvidia)) for when, _, updates in events]
+
+
 def policy_schedule(scenario: Scenario, uncertain: dict[str, Any]) -> list[dict[str, Any]]:
     """The flat policy state in force at every simulated month, as numbers.
 
@@ -275,20 +288,14 @@ def policy_schedule(scenario: Scenario, uncertain: dict[str, Any]) -> list[dict[
 
     nvidia = nvidia_types(scenario.world)
     start = month_index(scenario.run.start)
-    events: list[tuple[int, int, dict[str, Any]]] = []
-    for e in scenario.history:
-        events.append((month_index(e.date), 0, expand_defaults(e.set, nvidia)))
     policy_month = month_index(scenario.policy.effective)
-    events.append((policy_month, 1, expand_defaults(scenario.policy_patch(), nvidia)))
-    for e in scenario.timeline:
-        events.append((month_index(e.date), 2, expand_defaults(e.set, nvidia)))
-    events.sort(key=lambda x: (x[0], x[1]))
+    events = _events(scenario, nvidia)
     base = unrestricted_state(nvidia)
     drawn = expand_defaults({k.removeprefix("policy."): v for k, v in uncertain.items()}, nvidia)
     schedule = []
     for month in range(start, start + scenario.n_months):
         state = dict(base)
-        for when, _, updates in events:
+        for when, updates in events:
             if when <= month:
                 state.update(updates)
         if month >= policy_month:
@@ -313,16 +320,12 @@ def policy_in_force(scenario: Scenario) -> list[tuple[str, dict[str, Any]]]:
     nvidia = nvidia_types(scenario.world)
     start = month_index(scenario.run.start)
     end = start + scenario.n_months - 1
-    events = [(month_index(e.date), 0, e.set) for e in scenario.history]
-    events.append((month_index(scenario.policy.effective), 1, scenario.policy_patch()))
-    events += [(month_index(e.date), 2, e.set) for e in scenario.timeline]
-    events.sort(key=lambda x: (x[0], x[1]))
     state = unrestricted_state(nvidia)
     changes: dict[int, dict[str, Any]] = {}
-    for when, _, updates in events:
+    for when, updates in _events(scenario, nvidia):
         if when > end:
             break
-        for key, value in expand_defaults(updates, nvidia).items():
+        for key, value in updates.items():
             if state.get(key) != value:
                 state[key] = value
                 changes.setdefault(max(when, start), {})[key] = value

@@ -7,6 +7,7 @@ the field metadata, sources from `sim/data/world.yaml` (world) or the field meta
 
 from __future__ import annotations
 
+import math
 import sys
 import types
 from dataclasses import dataclass, replace
@@ -19,6 +20,7 @@ from pydantic.fields import FieldInfo
 from sim.calendar import month_index
 from sim.dotted import flatten
 from sim.scenario.data import world_sources
+from sim.scenario.paths import field_bounds
 from sim.scenario.policy import DEFAULT, PolicyState, chip_key, expand_defaults
 from sim.scenario.schema import Scenario
 from sim.scenario.world import World, default_world, nvidia_types
@@ -137,17 +139,9 @@ class Parameter:
 
 def valid_range(field: FieldInfo) -> str:
     """The values a field accepts, in words, from its bounds and type (e.g. "0 to 1, or null")."""
-    bounds: dict[str, float] = {}
+    constraints: list[Any] = [field]
     kinds: set[Any] = set()
     nullable = False
-
-    def visit(items: Any) -> None:
-        for item in items:
-            for attr in ("ge", "gt", "le", "lt"):
-                if getattr(item, attr, None) is not None:
-                    bounds[attr] = getattr(item, attr)
-
-    visit(field.metadata)
     stack = [field.annotation]
     while stack:
         tp = stack.pop()
@@ -156,7 +150,7 @@ def valid_range(field: FieldInfo) -> str:
             base, *extra = get_args(tp)
             stack.append(base)
             for item in extra:
-                visit(getattr(item, "metadata", [item]))
+                constraints.append(item)
                 if getattr(item, "__name__", "") == "YearMonthField":
                     kinds.add("month")
         elif origin in (Union, types.UnionType):
@@ -172,16 +166,13 @@ def valid_range(field: FieldInfo) -> str:
     elif bool in kinds:
         text = "true or false"
     elif kinds & {float, int}:
-        low = f"{_fmt(bounds['ge'])}" if "ge" in bounds else None
-        high = f"{_fmt(bounds['le'])}" if "le" in bounds else None
-        if low is not None and high is not None:
-            text = f"{low} to {high}"
+        b = field_bounds(*constraints)
+        low, high = math.isfinite(b.low), math.isfinite(b.high)
+        if low and high and not (b.low_strict or b.high_strict):
+            text = f"{_fmt(b.low)} to {_fmt(b.high)}"
         else:
-            parts = [
-                f"{sym} {_fmt(bounds[k])}"
-                for k, sym in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<"))
-                if k in bounds
-            ]
+            parts = [f"{'>' if b.low_strict else '≥'} {_fmt(b.low)}"] if low else []
+            parts += [f"{'<' if b.high_strict else '≤'} {_fmt(b.high)}"] if high else []
             text = " and ".join(parts) or "any number"
         text += "" if float in kinds else " (whole number)"
     else:
